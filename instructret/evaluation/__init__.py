@@ -1,0 +1,27 @@
+"""FollowIR evaluation: loading, reranking under og and changed instructions, and p-MRR / MAP / nDCG."""
+
+from instructret.evaluation.benchmark import FollowIRBenchmark, run_followir_benchmark
+from instructret.evaluation.cache import EmbeddingCache, model_fingerprint
+from instructret.evaluation.dataset import FollowIRDataset, FollowIRQuery
+from instructret.evaluation.followir import FollowIRResult, evaluate_followir
+from instructret.evaluation.loaders import OFFICIAL_DATASETS, load_followir
+from instructret.evaluation.metrics import ir_metrics, pmrr, pmrr_per_query, rank_score
+from instructret.evaluation.reference import REFERENCE_PMRR
+
+__all__ = [
+    "OFFICIAL_DATASETS",
+    "REFERENCE_PMRR",
+    "EmbeddingCache",
+    "FollowIRBenchmark",
+    "FollowIRDataset",
+    "FollowIRQuery",
+    "FollowIRResult",
+    "evaluate_followir",
+    "ir_metrics",
+    "load_followir",
+    "model_fingerprint",
+    "pmrr",
+    "pmrr_per_query",
+    "rank_score",
+    "run_followir_benchmark",
+]

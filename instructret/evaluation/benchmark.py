@@ -1,0 +1,199 @@
+"""`run_followir_benchmark`: evaluate one model on one or more FollowIR sets and write the report files.
+
+This is the library behind ``instructret bench followir``; the quickstart and the ablations call it too.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from instructret.encoder import InstructEncoder
+from instructret.evaluation.cache import EmbeddingCache, model_fingerprint
+from instructret.evaluation.dataset import FollowIRDataset
+from instructret.evaluation.followir import TOP_K, FollowIRResult, evaluate_followir
+from instructret.evaluation.loaders import OFFICIAL_DATASETS, load_followir
+from instructret.evaluation.reference import REFERENCE_PMRR
+from instructret.evaluation.report import markdown_table, mean_of, plot_pmrr
+from instructret.formatting import resolve_template
+
+#: Names of the files written into the output directory.
+RESULTS_JSON = "results.json"
+RESULTS_MD = "results.md"
+PLOT_PNG = "pmrr.png"
+CACHE_DIRNAME = "embedding-cache"
+
+
+@dataclass
+class FollowIRBenchmark:
+    """The outcome of :func:`run_followir_benchmark`.
+
+    Attributes:
+        model: Model name as given (alias, path or hub id).
+        template: The query template used.
+        results: Dataset name -> :class:`~instructret.evaluation.followir.FollowIRResult`.
+        datasets: Dataset name -> ``{"source", "revision", "official"}``.
+        wall_time_s: Seconds from start to finish, model loading included.
+        table: The markdown report (also written to ``results.md``).
+        files: What was written: ``results.json``, ``results.md``, ``pmrr.png`` (empty without ``out_dir``).
+    """
+
+    model: str
+    template: str
+    device: str
+    results: dict[str, FollowIRResult]
+    datasets: dict[str, dict[str, Any]]
+    wall_time_s: float
+    table: str
+    files: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def pmrr(self) -> float:
+        """Mean p-MRR over the datasets (raw fraction)."""
+        return mean_of(self.results, "pmrr")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything ``results.json`` holds."""
+        try:
+            version = metadata.version("instructret")
+        except metadata.PackageNotFoundError:
+            version = None
+        return {
+            "benchmark": "FollowIR",
+            "model": self.model,
+            "template": self.template,
+            "device": self.device,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "instructret_version": version,
+            "scale": "raw fractions as in mteb; multiply by 100 to compare with published tables",
+            "mean": {m: _nan_to_none(mean_of(self.results, a))
+                     for m, a in (("p-MRR", "pmrr"), ("MAP@1000", "map_at_1000"), ("nDCG@5", "ndcg_at_5"))},
+            "datasets": {name: {**self.datasets[name], **_clean(r.to_dict())} for name, r in self.results.items()},
+            "reference_pmrr_x100": REFERENCE_PMRR,
+            "wall_time_s": self.wall_time_s,
+        }
+
+
+def _nan_to_none(value: float | None) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+
+def _clean(obj: Any) -> Any:
+    """Replace NaN with None so the JSON is standard."""
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_clean(v) for v in obj]
+    return _nan_to_none(obj) if isinstance(obj, float) else obj
+
+
+def _is_official(dataset: FollowIRDataset) -> bool:
+    return dataset.source.removesuffix("-mteb") in OFFICIAL_DATASETS.values()
+
+
+def _expand(datasets: str | FollowIRDataset | Sequence[str | Path | FollowIRDataset]) -> list:
+    items = [datasets] if isinstance(datasets, str | Path | FollowIRDataset) else list(datasets)
+    out: list = []
+    for item in items:
+        out.extend(OFFICIAL_DATASETS if item == "all" else [item])
+    return out
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def run_followir_benchmark(
+    model: str | InstructEncoder,
+    datasets: str | FollowIRDataset | Sequence[str | Path | FollowIRDataset] = "all",
+    out_dir: str | Path | None = None,
+    template: str | None = None,
+    device: str | None = None,
+    cache_dir: str | Path | None = None,
+    revision: str | None = None,
+    show_progress: bool = True,
+    batch_size: int = 32,
+    top_k: int = TOP_K,
+) -> FollowIRBenchmark:
+    """Evaluate a model on FollowIR sets and, with ``out_dir``, write results.json, results.md and pmrr.png.
+
+    Args:
+        model: Model name (alias, local directory, hub id) or a loaded :class:`InstructEncoder`.
+        datasets: ``"all"`` (Robust04, News21, Core17), a short name, hub id, local directory, a loaded
+            :class:`FollowIRDataset`, or a list of these.
+        out_dir: Where to write the report files; None writes nothing.
+        template: Query template override; default: the model's own, else ``"{query} {instruction}"``.
+        device: Torch device; default: the best available.
+        cache_dir: Persistent document-embedding cache; default ``out_dir/embedding-cache`` (in memory
+            only without ``out_dir``).
+        revision: Hub revision for hub datasets.
+        show_progress: Show progress bars.
+        batch_size: Encoding batch size.
+        top_k: Candidates kept per query (mteb: 1000).
+
+    Returns:
+        A :class:`FollowIRBenchmark`.
+
+    Raises:
+        InstructretError: A dataset or the model cannot be loaded (before any encoding starts).
+
+    Example:
+        >>> report = run_followir_benchmark("minilm", "../shared/data/followir-dev", out_dir="bench")  # doctest: +SKIP
+        >>> print(report.table)  # doctest: +SKIP
+    """
+    start = time.perf_counter()
+    # load every dataset first, so a bad name or file fails before any encoding
+    loaded: dict[str, FollowIRDataset] = {}
+    for item in _expand(datasets):
+        ds = item if isinstance(item, FollowIRDataset) else load_followir(item, revision=revision)
+        key = ds.name if ds.name not in loaded else f"{ds.name}-{len(loaded) + 1}"
+        loaded[key] = ds
+    if isinstance(model, InstructEncoder):
+        encoder = model
+        if template is not None:
+            encoder = copy.copy(model)
+            encoder.template = resolve_template(None, template)
+    else:
+        encoder = InstructEncoder(model, device=device, template=template, batch_size=batch_size)
+    out = Path(out_dir).expanduser() if out_dir is not None else None
+    if cache_dir is None and out is not None:
+        cache_dir = out / CACHE_DIRNAME
+    cache = EmbeddingCache(model_fingerprint(encoder), Path(cache_dir).expanduser() if cache_dir else None,
+                           description={"model": encoder.model_name, "path": str(encoder.model_path)})
+
+    results = {name: evaluate_followir(encoder, ds, show_progress=show_progress, cache=cache, top_k=top_k)
+               for name, ds in loaded.items()}
+    official = {name: _is_official(ds) for name, ds in loaded.items()}
+    bench = FollowIRBenchmark(
+        model=encoder.model_name,
+        template=encoder.template.template,
+        device=encoder.device,
+        results=results,
+        datasets={n: {"source": ds.source, "revision": ds.revision, "official": official[n]}
+                  for n, ds in loaded.items()},
+        wall_time_s=0.0,
+        table=markdown_table(encoder.model_name, encoder.template.template, results, official),
+    )
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        bench.files["pmrr.png"] = plot_pmrr(encoder.model_name, results, official, out / PLOT_PNG)
+        _write_atomic(out / RESULTS_MD, bench.table)
+        bench.files["results.md"] = out / RESULTS_MD
+        bench.files["results.json"] = out / RESULTS_JSON
+    bench.wall_time_s = time.perf_counter() - start
+    if out is not None:
+        _write_atomic(out / RESULTS_JSON, json.dumps(bench.to_dict(), indent=2) + "\n")
+    return bench

@@ -1,0 +1,139 @@
+"""An embedding cache for documents, keyed by model identity and document text.
+
+Reranking encodes every candidate document once; the og and changed passes and every query that shares
+a candidate reuse it. With a directory, the cache persists: each batch of new embeddings is written as
+one shard file (temporary file, then atomic rename), so an interrupted run keeps what it finished and a
+rerun of the same model skips corpus encoding.
+
+Layout: ``<directory>/<model key>/shard-*.npz`` (``keys``: text hashes, ``vectors``: float32 rows) and
+``model.json`` describing the model the key stands for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from instructret.encoder import InstructEncoder
+
+logger = logging.getLogger(__name__)
+
+#: Merge shards into one when a model's folder holds more than this many.
+MAX_SHARDS = 32
+
+
+def text_key(text: str) -> str:
+    """A stable 32-hex-digit key for a document text."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def model_fingerprint(encoder: InstructEncoder) -> str:
+    """Identify a model by what determines its document embeddings, not by its name.
+
+    The key covers the module stack, the maximum sequence length, and every parameter's name, shape,
+    dtype, sum and leading values, so a model fine-tuned in place (same path, new weights) gets a new key
+    and never reads stale vectors. It costs one pass over the weights (well under a second for base-size
+    encoders).
+    """
+    import torch
+
+    model = encoder.model
+    digest = hashlib.sha256()
+    digest.update(json.dumps([type(m).__name__ for m in model], sort_keys=True).encode())
+    digest.update(str(getattr(model, "max_seq_length", None)).encode())
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            flat = param.detach().reshape(-1)
+            digest.update(f"{name}|{tuple(param.shape)}|{param.dtype}|{float(flat.double().sum()):.10e}".encode())
+            digest.update(flat[:64].double().cpu().numpy().tobytes())
+    return digest.hexdigest()[:24]
+
+
+class EmbeddingCache:
+    """Document embeddings by text hash, in memory and optionally on disk.
+
+    Args:
+        model_key: Identity of the model (see :func:`model_fingerprint`); vectors of other models never mix.
+        directory: Root folder for persistent shards, or None for an in-memory cache only.
+        description: Human-readable model description stored next to the shards.
+    """
+
+    def __init__(self, model_key: str, directory: str | Path | None = None, description: dict | None = None):
+        self.model_key = model_key
+        self._vectors: dict[str, np.ndarray] = {}
+        self.folder = Path(directory) / model_key if directory is not None else None
+        if self.folder is not None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            meta = self.folder / "model.json"
+            if description and not meta.exists():
+                meta.write_text(json.dumps(description, indent=2) + "\n")
+            self._load()
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._vectors
+
+    def _shards(self) -> list[Path]:
+        return sorted(self.folder.glob("shard-*.npz")) if self.folder else []
+
+    def _load(self) -> None:
+        shards = self._shards()
+        for shard in shards:
+            try:
+                with np.load(shard, allow_pickle=False) as data:
+                    keys, vectors = data["keys"], data["vectors"]
+            except (OSError, ValueError, KeyError) as exc:  # a damaged file: skip it, its docs get re-encoded
+                logger.warning("ignoring unreadable embedding cache shard %s (%s)", shard, exc)
+                continue
+            self._vectors.update(zip(keys.tolist(), vectors, strict=True))
+        if len(shards) > MAX_SHARDS and self._vectors:
+            # compact: write everything as one shard first, then drop the old ones (a crash in between
+            # only leaves duplicates, which load to the same vectors)
+            keys = list(self._vectors)
+            self._write(keys, np.stack([self._vectors[k] for k in keys]))
+            for shard in shards:
+                shard.unlink(missing_ok=True)
+
+    def _write(self, keys: Sequence[str], vectors: np.ndarray) -> None:
+        assert self.folder is not None
+        fd, tmp = tempfile.mkstemp(prefix=".shard-", suffix=".npz.tmp", dir=self.folder)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.savez(fh, keys=np.asarray(keys, dtype="U32"), vectors=vectors.astype(np.float32))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.folder / f"shard-{time.time_ns():020d}-{os.getpid()}.npz")
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def missing(self, keys: Sequence[str]) -> list[str]:
+        """The keys (deduplicated, in order) that have no vector yet."""
+        return [k for k in dict.fromkeys(keys) if k not in self._vectors]
+
+    def put(self, keys: Sequence[str], vectors: np.ndarray) -> None:
+        """Store vectors, and write them as one shard when the cache is persistent."""
+        if len(keys) != len(vectors):
+            raise ValueError(f"{len(keys)} keys but {len(vectors)} vectors")
+        if not len(keys):
+            return
+        vectors = np.asarray(vectors, dtype=np.float32)
+        self._vectors.update(zip(keys, vectors, strict=True))
+        if self.folder is not None:
+            self._write(keys, vectors)
+
+    def get(self, keys: Sequence[str]) -> np.ndarray:
+        """Stack the vectors of ``keys`` (all must be present) into a float32 matrix."""
+        return np.stack([self._vectors[k] for k in keys]).astype(np.float32, copy=False)

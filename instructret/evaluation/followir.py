@@ -1,0 +1,181 @@
+"""The FollowIR reranking protocol: score each query's candidates under both instructions, then measure.
+
+As in the paper and mteb: every query reranks only its ``top_ranked`` candidates, once with the original
+instruction and once with the changed one. The candidates' embeddings come from an
+:class:`~instructret.evaluation.cache.EmbeddingCache`, so each distinct document is encoded once across
+both passes and all queries (and, with a cache directory, across runs). Queries go through the encoder's
+template (:mod:`instructret.formatting`); documents are ``title + " " + text``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from instructret.encoder import InstructEncoder
+from instructret.evaluation.cache import EmbeddingCache, model_fingerprint, text_key
+from instructret.evaluation.dataset import FollowIRDataset
+from instructret.evaluation.metrics import ir_metrics, mean, pmrr_per_query
+from instructret.progress import progress_bar
+
+#: Runs keep this many candidates per query, as mteb does (its largest k).
+TOP_K = 1000
+
+#: Documents encoded per progress step (and per cache shard).
+DOC_CHUNK = 256
+
+_OG_MEASURES = {"AP@1000": "MAP@1000", "nDCG@5": "nDCG@5"}
+
+
+@dataclass
+class FollowIRResult:
+    """Scores of one model on one FollowIR set. Values are raw fractions, as mteb reports them (x100 to display).
+
+    Attributes:
+        dataset: Dataset name.
+        pmrr: p-MRR (mean over queries with changed documents).
+        map_at_1000: MAP@1000 of the og-instruction run (official for Robust04 and Core17).
+        ndcg_at_5: nDCG@5 of the og-instruction run (official for News21).
+        per_query: Query id -> ``{"p-MRR", "MAP@1000", "nDCG@5"}`` (p-MRR is None without changed documents).
+        changed: MAP@1000 and nDCG@5 of the changed-instruction run against the changed judgments.
+        counts: Dataset counts (queries, candidates, changed documents, ...).
+        timings: Seconds spent encoding documents, encoding queries, and scoring.
+        docs_encoded: Distinct document texts the model encoded in this call (0 when all were cached).
+        docs_cached: Distinct candidate document texts served from the cache.
+        og_run: ``{query: {doc: score}}`` under the original instruction (not in :meth:`to_dict`).
+        changed_run: The same under the changed instruction (not in :meth:`to_dict`).
+    """
+
+    dataset: str
+    pmrr: float
+    map_at_1000: float
+    ndcg_at_5: float
+    per_query: dict[str, dict[str, float | None]]
+    changed: dict[str, float]
+    counts: dict[str, int]
+    timings: dict[str, float]
+    docs_encoded: int
+    docs_cached: int
+    og_run: dict[str, dict[str, float]] = field(repr=False, default_factory=dict)
+    changed_run: dict[str, dict[str, float]] = field(repr=False, default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of every metric (raw fractions), per query too, without the runs."""
+        out = asdict(self)
+        out.pop("og_run")
+        out.pop("changed_run")
+        out["p-MRR"] = out.pop("pmrr")
+        out["MAP@1000"] = out.pop("map_at_1000")
+        out["nDCG@5"] = out.pop("ndcg_at_5")
+        return out
+
+
+def _encode_documents(
+    encoder: InstructEncoder, texts: list[str], cache: EmbeddingCache, show_progress: bool, name: str
+) -> tuple[np.ndarray, int, int]:
+    keys = [text_key(t) for t in texts]
+    text_of = dict(zip(keys, texts, strict=True))
+    # longest first, so each chunk holds texts of similar length and pads little (as sentence-transformers
+    # sorts within one call)
+    todo = sorted(cache.missing(keys), key=lambda k: -len(text_of[k]))
+    if todo:
+        with progress_bar(f"{name}: encoding documents", total=len(todo), disable=not show_progress) as advance:
+            for start in range(0, len(todo), DOC_CHUNK):
+                chunk = todo[start : start + DOC_CHUNK]
+                cache.put(chunk, encoder.encode_documents([text_of[k] for k in chunk]))
+                advance(len(chunk))
+    return cache.get(keys), len(todo), len(set(keys))
+
+
+def _top(scores: np.ndarray, doc_ids: list[str], k: int) -> dict[str, float]:
+    if len(doc_ids) > k:  # keep the k best, as mteb's top-k heap does
+        keep = np.argpartition(-scores, k - 1)[:k]
+        return {doc_ids[i]: float(scores[i]) for i in keep}
+    return {d: float(s) for d, s in zip(doc_ids, scores, strict=True)}
+
+
+def evaluate_followir(
+    encoder: InstructEncoder,
+    dataset: FollowIRDataset,
+    cache_dir: str | Path | None = None,
+    show_progress: bool = True,
+    cache: EmbeddingCache | None = None,
+    top_k: int = TOP_K,
+) -> FollowIRResult:
+    """Rerank every query's candidates under both instructions and compute p-MRR, MAP@1000 and nDCG@5.
+
+    Args:
+        encoder: The model, with its query template.
+        dataset: A loaded FollowIR set (see :func:`~instructret.evaluation.loaders.load_followir`).
+        cache_dir: Persist document embeddings here (keyed by model identity), so a rerun skips encoding.
+        show_progress: Show progress bars.
+        cache: An existing cache to share across datasets (overrides ``cache_dir``).
+        top_k: Candidates kept per query and run (mteb keeps 1000).
+
+    Returns:
+        A :class:`FollowIRResult`.
+
+    Example:
+        >>> enc = InstructEncoder("minilm")  # doctest: +SKIP
+        >>> res = evaluate_followir(enc, load_followir("robust04"), cache_dir="~/.cache/instructret")  # doctest: +SKIP
+        >>> print(f"p-MRR {100 * res.pmrr:.2f}")  # doctest: +SKIP
+    """
+    if cache is None:
+        cache = EmbeddingCache(model_fingerprint(encoder), Path(cache_dir).expanduser() if cache_dir else None,
+                               description={"model": encoder.model_name, "path": str(encoder.model_path)})
+    timings: dict[str, float] = {}
+    qids = dataset.evaluated_query_ids
+    doc_ids = dataset.candidate_ids()
+    position = {d: i for i, d in enumerate(doc_ids)}
+
+    t0 = time.perf_counter()
+    doc_matrix, n_encoded, n_distinct = _encode_documents(
+        encoder, [dataset.doc_text(d) for d in doc_ids], cache, show_progress, dataset.name
+    )
+    timings["encode_documents_s"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    queries = [dataset.queries[q] for q in qids]
+    texts = [q.text for q in queries] * 2
+    instructions = [q.instruction_og for q in queries] + [q.instruction_changed for q in queries]
+    with progress_bar(f"{dataset.name}: encoding queries", total=len(texts), disable=not show_progress) as advance:
+        query_matrix = encoder.encode_queries(texts, instructions)
+        advance(len(texts))
+    timings["encode_queries_s"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    og_run: dict[str, dict[str, float]] = {}
+    changed_run: dict[str, dict[str, float]] = {}
+    for i, qid in enumerate(qids):
+        cands = dataset.top_ranked[qid]
+        cand_matrix = doc_matrix[[position[d] for d in cands]]
+        og_run[qid] = _top(cand_matrix @ query_matrix[i], cands, top_k)
+        changed_run[qid] = _top(cand_matrix @ query_matrix[len(qids) + i], cands, top_k)
+
+    per_pmrr = pmrr_per_query(og_run, changed_run, dataset.changed_docs)
+    og = ir_metrics(dataset.qrels_og, og_run, list(_OG_MEASURES))
+    changed = ir_metrics(dataset.qrels_changed, changed_run, list(_OG_MEASURES))
+    timings["score_s"] = time.perf_counter() - t0
+
+    per_query = {
+        qid: {"p-MRR": per_pmrr.get(qid), **{label: og[m].get(qid) for m, label in _OG_MEASURES.items()}}
+        for qid in qids
+    }
+    return FollowIRResult(
+        dataset=dataset.name,
+        pmrr=mean(per_pmrr),
+        map_at_1000=mean(og["AP@1000"]),
+        ndcg_at_5=mean(og["nDCG@5"]),
+        per_query=per_query,
+        changed={label: mean(changed[m]) for m, label in _OG_MEASURES.items()},
+        counts=dataset.summary(),
+        timings=timings,
+        docs_encoded=n_encoded,
+        docs_cached=n_distinct - n_encoded,
+        og_run=og_run,
+        changed_run=changed_run,
+    )

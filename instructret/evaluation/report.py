@@ -1,0 +1,103 @@
+"""Human-readable FollowIR reports: a markdown table among the published models, and a p-MRR plot."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+
+from instructret.evaluation.followir import FollowIRResult
+from instructret.evaluation.reference import OFFICIAL_SCORE, REFERENCE_PMRR, REFERENCE_SETS
+
+
+def _x100(value: float | None, signed: bool = False) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return f"{100 * value:+.2f}" if signed else f"{100 * value:.2f}"
+
+
+def coverage_note(official: Mapping[str, bool]) -> str:
+    """Say how this run's data relates to the data the reference rows come from."""
+    names = list(official)
+    if all(official.values()) and sorted(names) == sorted(REFERENCE_SETS):
+        return ("Reference rows are published means over the official Robust04, News21 and Core17 sets; this "
+                "run's row is the mean over the same three sets.")
+    if all(official.values()):
+        return (f"This run covers only {', '.join(names)}; the reference rows are published means over all "
+                "three official sets (Robust04, News21, Core17), so the comparison is approximate.")
+    return ("The reference rows are published means over the official Robust04, News21 and Core17 sets, not "
+            "this data: they place the model in context and are not a like-for-like comparison.")
+
+
+def markdown_table(
+    model: str, template: str, results: Mapping[str, FollowIRResult], official: Mapping[str, bool]
+) -> str:
+    """Markdown with one row per dataset (x100), then the model among the published reference rows."""
+    lines = [
+        f"### FollowIR: `{model}`, query template `{template!r}`",
+        "",
+        "| dataset | queries | p-MRR | MAP@1000 | nDCG@5 |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, r in results.items():
+        lines.append(f"| {name} | {r.counts['queries']} | {_x100(r.pmrr, True)} | {_x100(r.map_at_1000)} "
+                     f"| {_x100(r.ndcg_at_5)} |")
+    if len(results) > 1:
+        lines.append(
+            f"| **mean** | | **{_x100(mean_of(results, 'pmrr'), True)}** | {_x100(mean_of(results, 'map_at_1000'))} "
+            f"| {_x100(mean_of(results, 'ndcg_at_5'))} |"
+        )
+    officials = [f"{OFFICIAL_SCORE[n]} for {n}" for n in results if n in OFFICIAL_SCORE and official.get(n)]
+    lines += [
+        "",
+        "All scores x100. MAP@1000 and nDCG@5 are computed on the original-instruction run"
+        + (f" (official score: {', '.join(officials)})." if officials else "."),
+        "",
+        "| model | p-MRR (x100) |",
+        "|---|---:|",
+    ]
+    ours = 100 * mean_of(results, "pmrr")
+    label = f"**{model} (this run: {', '.join(results)})**"
+    rows = [(v, name) for name, v in REFERENCE_PMRR.items()] + [(ours, label)]
+    for value, name in sorted(rows, key=lambda r: -r[0] if not math.isnan(r[0]) else math.inf):
+        cell = f"{value:+.2f}" if not math.isnan(value) else "n/a"
+        lines.append(f"| {name} | {f'**{cell}**' if name == label else cell} |")
+    lines += ["", coverage_note(official)]
+    return "\n".join(lines) + "\n"
+
+
+def mean_of(results: Mapping[str, FollowIRResult], attribute: str) -> float:
+    """Mean of one metric over datasets (NaN if none)."""
+    values = [getattr(r, attribute) for r in results.values()]
+    return math.fsum(values) / len(values) if values else float("nan")
+
+
+def plot_pmrr(model: str, results: Mapping[str, FollowIRResult], official: Mapping[str, bool], path: Path) -> Path:
+    """Bar chart of p-MRR (x100) per dataset, with the published models as reference lines; written as PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(results) + (["mean"] if len(results) > 1 else [])
+    values = [100 * r.pmrr for r in results.values()]
+    if len(results) > 1:
+        values.append(100 * mean_of(results, "pmrr"))
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.4 * len(names) + 4.0), 4.5), dpi=120)
+    colors = ["#4c72b0"] * len(results) + (["#dd8452"] if len(results) > 1 else [])
+    bars = ax.bar(names, values, color=colors, width=0.6, label=model)
+    ax.bar_label(bars, fmt="%+.2f", padding=2, fontsize=9)
+    ax.axhline(0, color="black", linewidth=0.8)
+    cmap = plt.get_cmap("tab10")
+    for i, (ref, value) in enumerate(sorted(REFERENCE_PMRR.items(), key=lambda kv: -kv[1])):
+        ax.axhline(value, color=cmap(i % 10), linestyle="--", linewidth=1, label=f"{ref} ({value:+.1f})")
+    ax.set_ylabel("p-MRR (x100)")
+    scope = "official sets" if all(official.values()) else "not the official data"
+    ax.set_title(f"FollowIR p-MRR: {model}\n(dashed: published means over Robust04/News21/Core17; bars: {scope})",
+                 fontsize=10)
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8, frameon=False)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path
