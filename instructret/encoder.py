@@ -66,6 +66,16 @@ def resolve_model_path(name: str) -> tuple[str, Path | None]:
     return name, None
 
 
+def _quiet_weight_loading() -> None:
+    # transformers draws a per-tensor "Loading weights" bar on every load; it drowns the CLI's own output.
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+    except ImportError:  # pragma: no cover - transformers always comes with sentence-transformers
+        pass
+
+
 def load_sentence_transformer(name: str, device: str | None = None, **kwargs: object) -> SentenceTransformer:
     """Load a `SentenceTransformer` from an alias, a local directory or the hub, with a clear error.
 
@@ -84,6 +94,7 @@ def load_sentence_transformer(name: str, device: str | None = None, **kwargs: ob
         tried.append(f"local path {Path(name).expanduser().resolve()} (does not exist)")
         offline = os.environ.get("HF_HUB_OFFLINE", "0").lower() in {"1", "true", "yes"}
         tried.append(f"hub id '{name}'" + (" (HF_HUB_OFFLINE is set)" if offline else ""))
+    _quiet_weight_loading()
     try:
         return SentenceTransformer(target, device=pick_device(device), **kwargs)
     except Exception as exc:  # the hub and local loaders raise many types (OSError, HTTP, JSON, ...)

@@ -16,6 +16,7 @@ from typing import Any
 import chromadb
 import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
+from chromadb.errors import ChromaError
 from chromadb.utils.embedding_functions import register_embedding_function
 
 from instructret.encoder import DEFAULT_MODEL, InstructEncoder
@@ -183,9 +184,12 @@ class InstructIndex:
         self.encoder = encoder or shared_encoder(model)
         ef = InstructEmbeddingFunction(model=self._model_ref(), encoder=self.encoder,
                                        template=self.encoder.template.template)
-        self.collection = self.client.get_or_create_collection(
-            name=collection, embedding_function=ef, configuration={"hnsw": {"space": "cosine"}}
-        )
+        try:
+            self.collection = self.client.get_or_create_collection(
+                name=collection, embedding_function=ef, configuration={"hnsw": {"space": "cosine"}}
+            )
+        except (ChromaError, ValueError) as exc:  # bad names, model mismatch on an existing collection
+            raise InstructretError(f"cannot open Chroma collection {collection!r}: {exc}") from exc
 
     def _model_ref(self) -> str:
         # Persist an absolute path for local models so get_collection works from any directory.
