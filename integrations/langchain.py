@@ -9,15 +9,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from langchain_core.callbacks import AsyncCallbackManagerForRetrieverRun, CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.embeddings import Embeddings
-from langchain_core.retrievers import BaseRetriever
-from langchain_core.runnables.config import run_in_executor
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from instructret.encoder import DEFAULT_MODEL, InstructEncoder
 from instructret.index import Hit, InstructIndex, shared_encoder
+
+try:
+    from langchain_core.callbacks import AsyncCallbackManagerForRetrieverRun, CallbackManagerForRetrieverRun
+    from langchain_core.documents import Document
+    from langchain_core.embeddings import Embeddings
+    from langchain_core.retrievers import BaseRetriever
+    from langchain_core.runnables.config import run_in_executor
+except ImportError as exc:
+    raise ImportError(
+        f"instructret.integrations.langchain needs LangChain: pip install 'instructret[langchain]' ({exc})",
+        name=exc.name,
+    ) from exc
 
 __all__ = ["InstructEmbeddings", "InstructRetriever"]
 
