@@ -25,7 +25,7 @@ from instructret.evaluation.followir import TOP_K, FollowIRResult, evaluate_foll
 from instructret.evaluation.loaders import OFFICIAL_DATASETS, load_followir
 from instructret.evaluation.reference import REFERENCE_PMRR
 from instructret.evaluation.report import markdown_table, mean_of, plot_pmrr
-from instructret.formatting import resolve_template
+from instructret.formatting import InstructionTemplate, resolve_template
 
 #: Names of the files written into the output directory.
 RESULTS_JSON = "results.json"
@@ -123,6 +123,7 @@ def run_followir_benchmark(
     template: str | None = None,
     device: str | None = None,
     cache_dir: str | Path | None = None,
+    persist_cache: bool = True,
     revision: str | None = None,
     show_progress: bool = True,
     batch_size: int = 32,
@@ -139,6 +140,7 @@ def run_followir_benchmark(
         device: Torch device; default: the best available.
         cache_dir: Persistent document-embedding cache; default ``out_dir/embedding-cache`` (in memory
             only without ``out_dir``).
+        persist_cache: False keeps embeddings in memory only, whatever ``cache_dir`` says.
         revision: Hub revision for hub datasets.
         show_progress: Show progress bars.
         batch_size: Encoding batch size.
@@ -155,6 +157,8 @@ def run_followir_benchmark(
         >>> print(report.table)  # doctest: +SKIP
     """
     start = time.perf_counter()
+    if template is not None:
+        InstructionTemplate(template)  # a bad template fails before anything loads
     # load every dataset first, so a bad name or file fails before any encoding
     loaded: dict[str, FollowIRDataset] = {}
     for item in _expand(datasets):
@@ -171,6 +175,8 @@ def run_followir_benchmark(
     out = Path(out_dir).expanduser() if out_dir is not None else None
     if cache_dir is None and out is not None:
         cache_dir = out / CACHE_DIRNAME
+    if not persist_cache:
+        cache_dir = None
     cache = EmbeddingCache(model_fingerprint(encoder), Path(cache_dir).expanduser() if cache_dir else None,
                            description={"model": encoder.model_name, "path": str(encoder.model_path)})
 
