@@ -1,0 +1,48 @@
+"""Bundled demo data for ``instructret quickstart``, and paths to it.
+
+The files live in ``instructret/demo/data/`` and are described (with provenance and licence) in its
+``README.md``. Everything except ``corpus.jsonl`` is written by :mod:`instructret.demo.builder`.
+
+Example:
+    >>> from instructret.demo import demo_path, followir_dir
+    >>> demo_path("seeds.jsonl").name
+    'seeds.jsonl'
+    >>> sorted(p.name for p in followir_dir().iterdir())[0]
+    'corpus.jsonl'
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from instructret.errors import InputError
+
+__all__ = ["demo_path", "followir_dir", "general_path", "seeds_path"]
+
+
+def demo_path(name: str) -> Path:
+    """Path of a bundled demo file or folder, e.g. ``demo_path("seeds.jsonl")`` or ``demo_path("followir")``.
+
+    Raises:
+        InputError: If the package was installed without that file.
+    """
+    path = Path(str(resources.files("instructret.demo") / "data" / name))
+    if not path.exists():
+        raise InputError(path, "bundled demo data is missing; reinstall instructret")
+    return path
+
+
+def seeds_path() -> Path:
+    """The 24 seed tuples for polarity-reversal synthesis (``seeds.jsonl``)."""
+    return demo_path("seeds.jsonl")
+
+
+def general_path() -> Path:
+    """The 300 instruction-free general pairs (``general.jsonl``)."""
+    return demo_path("general.jsonl")
+
+
+def followir_dir() -> Path:
+    """The FollowIR-format demo evaluation directory (``followir/``)."""
+    return demo_path("followir")
