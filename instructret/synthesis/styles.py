@@ -1,0 +1,180 @@
+"""Instruction styles: the shapes an instruction can take, and the exclusion clause built from a pair.
+
+Real instructions are not all short positive needs. FollowIR/TREC narratives mostly say what is *not*
+relevant, and an encoder that only ever saw "instruction words = wanted words" pulls the excluded kind of
+document up. So synthesis can rewrite every view's instruction in several styles (registered here by
+name), and the narrative and exclusion styles must name what is not relevant. A view's natural exclusion
+is what the *other* view asks for, which :func:`exclusion_clause` builds deterministically from the pair.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from instructret.errors import InstructretError
+
+
+@dataclass(frozen=True)
+class InstructionStyle:
+    """One instruction style.
+
+    Attributes:
+        name: The name used on the command line and as the key in a pair's ``styles``.
+        description: What the LLM is asked to write (goes into the prompt verbatim).
+        example: One example, for documentation.
+        states_exclusion: Whether the style must say explicitly what is not relevant.
+    """
+
+    name: str
+    description: str
+    example: str
+    states_exclusion: bool = False
+
+
+STYLES: dict[str, InstructionStyle] = {}
+
+
+def register_style(style: InstructionStyle) -> InstructionStyle:
+    """Add a style to :data:`STYLES` so ``--styles`` accepts its name."""
+    STYLES[style.name] = style
+    return style
+
+
+register_style(
+    InstructionStyle(
+        name="short",
+        description=(
+            "a terse need of at most 12 words, like a search filter, positively phrased "
+            "(for example: 'Command-line tools only.')"
+        ),
+        example="Only engines that speak the UCI protocol.",
+    )
+)
+register_style(
+    InstructionStyle(
+        name="narrative",
+        description=(
+            "a TREC-style narrative of 2 to 4 sentences in the third person: first what a relevant "
+            "document must describe, then explicitly what is not relevant, in a sentence of the form "
+            "'Documents that ... are not relevant.'"
+        ),
+        example=(
+            "A relevant document describes a chess engine for the UCI protocol that can be used from a "
+            "UCI graphical interface. Engines that only speak the xboard/winboard protocol or that focus "
+            "on chess variants are not relevant."
+        ),
+        states_exclusion=True,
+    )
+)
+register_style(
+    InstructionStyle(
+        name="persona",
+        description=(
+            "one or two sentences in the first person from a user who explains their situation and why "
+            "they need it (for example: 'I am a teacher and I need ...')"
+        ),
+        example="I run tournaments in a UCI GUI, so I need an engine that plugs into it over UCI.",
+    )
+)
+register_style(
+    InstructionStyle(
+        name="exclusion",
+        description=(
+            "mostly what is NOT relevant: at most one short sentence of the need, then a sentence that "
+            "names what is not relevant ('... is not relevant.')"
+        ),
+        example="Engines for the xboard/winboard protocol and chess-variant engines are not relevant.",
+        states_exclusion=True,
+    )
+)
+
+
+def parse_styles(spec: str | Iterable[str] | None) -> tuple[str, ...]:
+    """Turn ``"short,narrative"`` (or a list) into a checked tuple of style names, in the given order.
+
+    Raises:
+        InstructretError: If a name is not a registered style.
+    """
+    if spec is None:
+        return ()
+    names = [s.strip() for s in (spec.split(",") if isinstance(spec, str) else spec)]
+    names = [n for n in names if n]
+    unknown = [n for n in names if n not in STYLES]
+    if unknown:
+        raise InstructretError(f"unknown style(s) {', '.join(unknown)}; choose from {', '.join(STYLES)}")
+    return tuple(dict.fromkeys(names))
+
+
+# A first-person or imperative lead-in ("I want", "I'd like", "Show me", "Only") in front of the thing a
+# user asks for. What follows it is the requirement itself, a noun phrase that reads well after
+# "Not relevant:".
+_LEAD_IN = re.compile(
+    r"^\s*(?:(?:i|we)(?:\s+am|\s+are|'m|'re)?\s+(?:would\s+like|'d\s+like|want|need|prefer|require|"
+    r"looking\s+for|after|interested\s+in|searching\s+for)|(?:i|we)\s+only\s+want|show\s+me|"
+    r"find\s+me|find|give\s+me|looking\s+for|only)\s+(?:(?:to\s+find|to\s+get|to\s+have|only)\s+)?",
+    re.IGNORECASE,
+)
+
+
+def requirement_phrase(instruction: str) -> str | None:
+    """The requirement an instruction states, as a noun phrase, when it starts with a known lead-in.
+
+    ``"I want an engine that speaks xboard."`` gives ``"an engine that speaks xboard"``; an instruction
+    with no recognised lead-in gives None.
+    """
+    text = " ".join(instruction.split())
+    m = _LEAD_IN.match(text)
+    if not m:
+        return None
+    core = text[m.end() :].strip().rstrip(".!;:")
+    # Keep only the first sentence: later ones usually justify the need rather than state it.
+    core = re.split(r"(?<=[a-z0-9)])\.\s+(?=[A-Z])", core, maxsplit=1)[0].strip()
+    return core or None
+
+
+def exclusion_clause(other_instruction: str) -> str:
+    """A sentence that marks everything the other view asks for as not relevant.
+
+    Args:
+        other_instruction: The instruction of the *other* view of the pair.
+
+    Returns:
+        ``"Not relevant: <requirement>."`` when the requirement can be cut out of a lead-in, else the
+        whole other instruction quoted: ``'Not relevant: anything that meets the need "<instruction>"'``.
+    """
+    core = requirement_phrase(other_instruction)
+    if core:
+        return f"Not relevant: {core}."
+    quoted = " ".join(other_instruction.split()).rstrip()
+    return f'Not relevant: anything that meets the need "{quoted}".'
+
+
+def view_exclusion(instruction: str, instruction_reversed: str, view: str) -> str:
+    """The exclusion clause of one view of a dual-view pair.
+
+    Args:
+        instruction: View A's instruction (positive relevant).
+        instruction_reversed: View B's instruction (negative relevant).
+        view: ``"A"`` or ``"B"``.
+
+    Returns:
+        For view A, B's requirement marked as not relevant, and the other way round.
+    """
+    if view not in ("A", "B"):
+        raise ValueError(f"view must be 'A' or 'B', got {view!r}")
+    return exclusion_clause(instruction_reversed if view == "A" else instruction)
+
+
+_EXCLUSION_CUE = re.compile(
+    r"\bnot\s+(?:be\s+)?(?:relevant|wanted|useful|of\s+interest|acceptable|what\s+\w+\s+(?:want|need))|"
+    r"\birrelevant\b|\bexclud|\b(?:do|does)\s+not\s+(?:want|need)|\bdon't\s+(?:want|need)|"
+    r"\bnot\s+interested\b|\bshould\s+be\s+(?:ignored|skipped)",
+    re.IGNORECASE,
+)
+
+
+def states_exclusion(text: str) -> bool:
+    """Whether an instruction says explicitly that something is not relevant."""
+    return bool(_EXCLUSION_CUE.search(text))
