@@ -175,6 +175,8 @@ class InstructEncoder:
         return self.template.format_batch(list(queries), instructions)
 
     def _encode(self, texts: Sequence[str], batch_size: int | None, show_progress: bool) -> np.ndarray:
+        if len(texts) == 0:
+            return np.zeros((0, self.dimension), dtype=np.float32)
         emb = self.model.encode(
             list(texts),
             batch_size=batch_size or self.batch_size,
@@ -182,8 +184,7 @@ class InstructEncoder:
             convert_to_numpy=True,
             show_progress_bar=show_progress,
         )
-        emb = np.asarray(emb, dtype=np.float32)
-        return emb.reshape(len(texts), -1) if len(texts) == 0 else emb
+        return np.asarray(emb, dtype=np.float32)
 
     def encode_queries(
         self,

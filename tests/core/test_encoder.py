@@ -71,3 +71,8 @@ def test_missing_model_names_what_was_tried(tmp_path):
 def test_device_selection():
     assert pick_device("cpu") == "cpu"
     assert pick_device() in {"cuda", "mps", "cpu"}
+
+
+def test_empty_batches(minilm):
+    assert minilm.encode_documents([]).shape == (0, 384)
+    assert minilm.encode_queries([], "x").shape == (0, 384)
