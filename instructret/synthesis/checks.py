@@ -28,13 +28,25 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
+# Words that carry no requirement of their own ("I want something relevant about ...").
+FILLER_WORDS = frozenset(
+    "i i'm i'd we you a an the this that these those it its is are be been am to of for in on with and or "
+    "want wants wanted need needs like would should must please me my our something some thing things "
+    "document documents relevant relevance about only just also".split()
+)
+
+
+def _content(text: str) -> set[str]:
+    return {w for w in words(text) if w not in NEGATION_WORDS and w not in FILLER_WORDS}
+
+
 def is_negation_of(candidate: str, original: str) -> bool:
-    """Whether ``candidate`` says the same as ``original`` up to negation words (or is identical)."""
-    a = [w for w in words(candidate) if w not in NEGATION_WORDS]
-    b = [w for w in words(original) if w not in NEGATION_WORDS]
-    if not a:
-        return True
-    return set(a) == set(b)
+    """Whether ``candidate`` adds no requirement of its own to ``original``: it only negates or rearranges it.
+
+    A real reversal names what the other document has ("a GTK front end"); "not a command-line tool" or
+    "anything except command-line tools" only repeats the original's words around a negation.
+    """
+    return _content(candidate) <= _content(original)
 
 
 def copies_document(text: str, document: str, run: int = COPY_RUN) -> bool:

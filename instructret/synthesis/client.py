@@ -236,7 +236,7 @@ class JsonLLM:
         history = list(messages)
         problem = ""
         unreadable = False
-        for attempt in range(self.config.reasks + 1):
+        for _ in range(self.config.reasks + 1):
             resp = self._complete(history, name, schema)
             if not hasattr(resp, "choices"):
                 # A 200 whose body is not a chat completion (a proxy's HTML page, say): a server fault,
@@ -247,7 +247,9 @@ class JsonLLM:
             unreadable = False
             usage = getattr(resp, "usage", None)
             self.usage.add(
-                getattr(usage, "prompt_tokens", 0) or 0, getattr(usage, "completion_tokens", 0) or 0, attempt > 0
+                getattr(usage, "prompt_tokens", 0) or 0,
+                getattr(usage, "completion_tokens", 0) or 0,
+                len(history) > len(messages),
             )
             content = (resp.choices[0].message.content or "") if resp.choices else ""
             try:

@@ -111,21 +111,33 @@ def parse_styles(spec: str | Iterable[str] | None) -> tuple[str, ...]:
 # user asks for. What follows it is the requirement itself, a noun phrase that reads well after
 # "Not relevant:".
 _LEAD_IN = re.compile(
-    r"^\s*(?:(?:i|we)(?:\s+am|\s+are|'m|'re)?\s+(?:would\s+like|'d\s+like|want|need|prefer|require|"
-    r"looking\s+for|after|interested\s+in|searching\s+for)|(?:i|we)\s+only\s+want|show\s+me|"
-    r"find\s+me|find|give\s+me|looking\s+for|only)\s+(?:(?:to\s+find|to\s+get|to\s+have|only)\s+)?",
+    r"^\s*(?:"
+    r"(?:i|we)(?:'d|\s+would|'m|\s+am|'re|\s+are)?(?:\s+only)?\s+"
+    r"(?:like|want|need|prefer|require|looking\s+for|after|interested\s+in|searching\s+for)"
+    r"|show\s+me|find\s+me|find|give\s+me|looking\s+for|only"
+    r")\s+(?:(?:to\s+find|to\s+get|to\s+have|only)\s+)?",
+    re.IGNORECASE,
+)
+
+
+# The same lead-in later in the sentence, after some context: "I work over SSH and want a ...".
+_INNER_LEAD_IN = re.compile(
+    r"\b(?:(?:i|we)(?:'d|\s+would|'m|\s+am|'re|\s+are)?(?:\s+only|\s+just|\s+really)?|and|so)\s+"
+    r"(?:like|want|need|prefer|require|looking\s+for|searching\s+for|rather\s+have)\s+"
+    r"(?:(?:to\s+find|to\s+get|to\s+have|only)\s+)?",
     re.IGNORECASE,
 )
 
 
 def requirement_phrase(instruction: str) -> str | None:
-    """The requirement an instruction states, as a noun phrase, when it starts with a known lead-in.
+    """The requirement an instruction states, as a noun phrase, found after a known lead-in.
 
-    ``"I want an engine that speaks xboard."`` gives ``"an engine that speaks xboard"``; an instruction
-    with no recognised lead-in gives None.
+    ``"I want an engine that speaks xboard."`` gives ``"an engine that speaks xboard"``, and so does
+    ``"I use XBoard, so I want an engine that speaks xboard."``; an instruction with no recognised lead-in
+    gives None.
     """
     text = " ".join(instruction.split())
-    m = _LEAD_IN.match(text)
+    m = _LEAD_IN.match(text) or _INNER_LEAD_IN.search(text)
     if not m:
         return None
     core = text[m.end() :].strip().rstrip(".!;:")
@@ -141,10 +153,13 @@ def exclusion_clause(other_instruction: str) -> str:
         other_instruction: The instruction of the *other* view of the pair.
 
     Returns:
-        ``"Not relevant: <requirement>."`` when the requirement can be cut out of a lead-in, else the
-        whole other instruction quoted: ``'Not relevant: anything that meets the need "<instruction>"'``.
+        ``"Not relevant: <requirement>."`` when the requirement can be cut out of a lead-in (``"Not
+        relevant: anything for a user who wants to <verb phrase>."`` for "I want to ..."), else the whole
+        other instruction quoted: ``'Not relevant: anything that meets the need "<instruction>".'``.
     """
     core = requirement_phrase(other_instruction)
+    if core and core.lower().startswith("to "):
+        return f"Not relevant: anything for a user who wants {core}."
     if core:
         return f"Not relevant: {core}."
     quoted = " ".join(other_instruction.split()).rstrip()

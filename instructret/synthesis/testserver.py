@@ -7,6 +7,7 @@ valid JSON built from the prompt, as a competent model would. It can be told to 
 - ``"malformed"``: a 200 reply whose content is not JSON;
 - ``"wrong_schema"``: a 200 reply with JSON that lacks the asked-for keys;
 - ``"429"`` / ``"500"``: an error status (with a short ``retry-after-ms`` so tests stay fast);
+- ``"401"``: the API key is refused;
 - ``"slow"``: answers only after ``slow_seconds`` (longer than a test client's timeout);
 - ``"drop"``: closes the connection without answering;
 - ``"garbage"``: a 200 reply whose HTTP body is not JSON at all.
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-FAULTS = ("ok", "malformed", "wrong_schema", "429", "500", "slow", "drop", "garbage")
+FAULTS = ("ok", "malformed", "wrong_schema", "429", "500", "401", "slow", "drop", "garbage")
 
 Responder = Callable[[str, str], "dict[str, Any] | str"]
 
@@ -44,6 +45,8 @@ class LoggedRequest:
     fault: str
     authorization: str
     messages: list[dict[str, str]]
+    response_format: str = "none"
+    response_schema: dict[str, Any] | None = None
 
 
 def _first_word(text: str) -> str:
@@ -112,6 +115,11 @@ def default_answer(task: str, user_text: str) -> dict[str, Any]:
     return {"answer": "unknown task"}
 
 
+def _schema_of(body: dict[str, Any]) -> dict[str, Any] | None:
+    fmt = body.get("response_format") or {}
+    return fmt.get("schema") or (fmt.get("json_schema") or {}).get("schema")
+
+
 class FakeOpenAIServer:
     """An OpenAI-compatible chat server on 127.0.0.1 with scriptable faults and request counts.
 
@@ -123,6 +131,7 @@ class FakeOpenAIServer:
         retry_after_ms: ``retry-after-ms`` header sent with 429/500 (None: no header).
         responder: ``responder(task, user_text)`` returns the answer (dict or raw string); default
             :func:`default_answer`.
+        reject_formats: ``response_format`` types answered with 400, like a server that lacks them.
 
     Example:
         >>> with FakeOpenAIServer() as srv:
@@ -138,11 +147,13 @@ class FakeOpenAIServer:
         slow_seconds: float = 3.0,
         retry_after_ms: int | None = 20,
         responder: Responder | None = None,
+        reject_formats: tuple[str, ...] = (),
     ):
         self.latency = latency
         self.slow_seconds = slow_seconds
         self.retry_after_ms = retry_after_ms
         self.responder = responder or default_answer
+        self.reject_formats = reject_formats
         self.log: list[LoggedRequest] = []
         self._queue: list[str] = []
         self._rules: list[list[Any]] = []
@@ -230,12 +241,12 @@ class FakeOpenAIServer:
         user_text = "\n".join(m.get("content", "") for m in messages if m.get("role") == "user")
         first_user = next((m.get("content", "") for m in messages if m.get("role") == "user"), "")
         parsed = parse_prompt(first_user)
-        fault = self._pick_fault(user_text)
+        fmt = (body.get("response_format") or {}).get("type", "none")
+        fault = "rejected_format" if fmt in self.reject_formats else self._pick_fault(user_text)
+        auth = handler.headers.get("Authorization", "")
         with self._lock:
             self.log.append(
-                LoggedRequest(
-                    parsed["task"], parsed["query"], fault, handler.headers.get("Authorization", ""), messages
-                )
+                LoggedRequest(parsed["task"], parsed["query"], fault, auth, messages, fmt, _schema_of(body))
             )
         if self._slots:
             self._slots.acquire()
@@ -254,6 +265,12 @@ class FakeOpenAIServer:
                 h.connection.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+            return
+        if fault == "rejected_format":
+            _send(h, 400, {"error": {"message": "response_format not supported", "type": "invalid_request_error"}})
+            return
+        if fault == "401":
+            _send(h, 401, {"error": {"message": "invalid api key", "type": "invalid_request_error"}})
             return
         if fault in ("429", "500"):
             headers = {"retry-after-ms": str(self.retry_after_ms)} if self.retry_after_ms else {}
