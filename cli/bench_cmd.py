@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from instructret.cli.common import DeviceOpt, ModelOpt, TemplateOpt, console, user_errors
 from rich.markdown import Markdown
 
+from instructret.cli.common import DeviceOpt, ModelOpt, TemplateOpt, console, user_errors
 from instructret.encoder import DEFAULT_MODEL
 
 __all__ = ["register"]

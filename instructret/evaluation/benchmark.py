@@ -40,6 +40,8 @@ class FollowIRBenchmark:
 
     Attributes:
         model: Model name as given (alias, path or hub id).
+        device: Torch device the model ran on.
+        model_key: Fingerprint of the weights (the embedding-cache key).
         template: The query template used.
         results: Dataset name -> :class:`~instructret.evaluation.followir.FollowIRResult`.
         datasets: Dataset name -> ``{"source", "revision", "official"}``.
@@ -51,6 +53,7 @@ class FollowIRBenchmark:
     model: str
     template: str
     device: str
+    model_key: str
     results: dict[str, FollowIRResult]
     datasets: dict[str, dict[str, Any]]
     wall_time_s: float
@@ -73,6 +76,7 @@ class FollowIRBenchmark:
             "model": self.model,
             "template": self.template,
             "device": self.device,
+            "model_fingerprint": self.model_key,
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "instructret_version": version,
             "scale": "raw fractions as in mteb; multiply by 100 to compare with published tables",
@@ -187,6 +191,7 @@ def run_followir_benchmark(
         model=encoder.model_name,
         template=encoder.template.template,
         device=encoder.device,
+        model_key=cache.model_key,
         results=results,
         datasets={n: {"source": ds.source, "revision": ds.revision, "official": official[n]}
                   for n, ds in loaded.items()},

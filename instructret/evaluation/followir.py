@@ -156,7 +156,11 @@ def evaluate_followir(
         og_run[qid] = _top(cand_matrix @ query_matrix[i], cands, top_k)
         changed_run[qid] = _top(cand_matrix @ query_matrix[len(qids) + i], cands, top_k)
 
-    per_pmrr = pmrr_per_query(og_run, changed_run, dataset.changed_docs)
+    # like mteb, a pass only counts for queries judged under its instruction (mteb drops a query id with
+    # no judgments before ranking, so its p-MRR term never forms)
+    per_pmrr = pmrr_per_query({q: r for q, r in og_run.items() if dataset.qrels_og.get(q)},
+                              {q: r for q, r in changed_run.items() if dataset.qrels_changed.get(q)},
+                              dataset.changed_docs)
     og = ir_metrics(dataset.qrels_og, og_run, list(_OG_MEASURES))
     changed = ir_metrics(dataset.qrels_changed, changed_run, list(_OG_MEASURES))
     timings["score_s"] = time.perf_counter() - t0

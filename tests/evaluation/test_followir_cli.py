@@ -6,9 +6,9 @@ import json
 
 import pytest
 from followir_helpers import TINY, tiny_expected
-from instructret.cli.app import app
 from typer.testing import CliRunner
 
+from instructret.cli.app import app
 from instructret.evaluation import REFERENCE_PMRR, run_followir_benchmark
 from instructret.evaluation.report import markdown_table
 

@@ -41,3 +41,16 @@ def test_minilm_on_the_dev_set_matches_mteb_and_the_readme(minilm, caplog):
     assert round(100 * ours.pmrr, 2) == 10.48
     assert round(100 * ours.map_at_1000, 2) == 46.60
     assert round(100 * ours.ndcg_at_5, 2) == 51.46
+
+
+def test_a_query_judged_under_one_instruction_only_counts_as_in_mteb(tmp_path, keywords, caplog):
+    # q3 keeps its changed judgments but loses its og ones: mteb drops "q3-og" before ranking, so q3
+    # forms no p-MRR term there, even though its changed judgments differ from (absent) og ones
+    import shutil
+
+    root = tmp_path / "set"
+    shutil.copytree(TINY, root)
+    qrels_og = root / "qrels_og.jsonl"
+    qrels_og.write_text("".join(line + "\n" for line in qrels_og.read_text().splitlines() if '"q3"' not in line))
+    ours = _check(keywords, root, caplog)
+    assert ours.per_query["q3"]["p-MRR"] is None
