@@ -34,7 +34,15 @@ class TransientLLMError(Exception):
 
 
 class BadAnswerError(Exception):
-    """The model answered, but not with valid JSON for the schema, even after re-asking."""
+    """The model answered, but not with valid JSON for the schema, even after re-asking.
+
+    Attributes:
+        reply: The model's last reply (for the failures file), if there was one.
+    """
+
+    def __init__(self, message: str, reply: str | None = None):
+        super().__init__(message)
+        self.reply = reply
 
 
 class FatalLLMError(InstructretError):
@@ -235,6 +243,7 @@ class JsonLLM:
         name = name or answer.__name__
         history = list(messages)
         problem = ""
+        content = None
         unreadable = False
         for _ in range(self.config.reasks + 1):
             resp = self._complete(history, name, schema)
@@ -266,7 +275,7 @@ class JsonLLM:
             ]
         if unreadable:
             raise TransientLLMError(problem)
-        raise BadAnswerError(f"invalid JSON answer after {self.config.reasks + 1} tries: {problem}")
+        raise BadAnswerError(f"invalid JSON answer after {self.config.reasks + 1} tries: {problem}", content)
 
     def close(self) -> None:
         """Close the HTTP connection pool."""

@@ -73,13 +73,15 @@ def restyle_views(
                 reason = "missing exclusion: the variant does not say what is not relevant"
             if reason is None and verify:
                 reason = judge_pair(llm, query, a, b, positive, negative, label=name)
+            candidate = {"instruction": a, "instruction_reversed": b}
         except BadAnswerError as exc:
             reason = f"invalid answer: {exc}"
+            candidate = {"reply": exc.reply[:1000]} if exc.reply else None
         if reason is None:
             kept[name] = {"instruction": a, "instruction_reversed": b}
         else:
             failed[name] = reason
-            failures.append(Failure(reason, final=True, stage="style", style=name))
+            failures.append(Failure(reason, final=True, stage="style", style=name, candidate=candidate))
     return kept, failed, failures
 
 

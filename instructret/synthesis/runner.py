@@ -38,12 +38,14 @@ class Failure:
         final: False for server trouble (retry on the next run), True for a bad or rejected answer.
         stage: Which step failed (``reverse``, ``verify``, ``style``, ...).
         style: The style, when only that style failed (the row itself is still written).
+        candidate: What the LLM produced that was rejected (written to the failures file for review).
     """
 
     reason: str
     final: bool = True
     stage: str = ""
     style: str | None = None
+    candidate: dict[str, Any] | None = None
 
 
 @dataclass
@@ -194,6 +196,8 @@ def run_jobs(
                 if f.style:
                     entry["style"] = f.style
                 entry.update({"reason": f.reason, "final": f.final})
+                if f.candidate:
+                    entry["candidate"] = f.candidate
                 w_fail.write(entry)
                 if not f.style:  # style failures are tallied per style by the summary
                     counts.reasons[f.reason.split(":")[0]] += 1

@@ -72,7 +72,8 @@ def reverse_polarity(
             instruction, source = " ".join(ans.instruction.split()), "llm"
             bad = trivial_reason(instruction, None, pos.text, neg.text)
             if bad:
-                return Outcome(None, [Failure(bad.replace("trivial reversal", "bad instruction"), True, stage)])
+                reason = bad.replace("trivial reversal", "bad instruction")
+                return Outcome(None, [Failure(reason, True, stage, candidate={"instruction": instruction})])
         stage = "reverse"
         rev = llm.ask(
             reversal_messages(seed.query, instruction, pos.text, neg.text, mdc),
@@ -80,14 +81,15 @@ def reverse_polarity(
             name="polarity_reversal",
         )
         reversed_ = " ".join(rev.instruction_reversed.split())
+        candidate = {"instruction": instruction, "instruction_reversed": reversed_, "attribute": rev.attribute}
         bad = trivial_reason(reversed_, instruction, pos.text, neg.text)
         if bad:
-            return Outcome(None, [Failure(bad, True, stage)])
+            return Outcome(None, [Failure(bad, True, stage, candidate=candidate)])
         if verify:
             stage = "verify"
             bad = judge_pair(llm, seed.query, instruction, reversed_, pos.text, neg.text)
             if bad:
-                return Outcome(None, [Failure(bad, True, stage)])
+                return Outcome(None, [Failure(bad, True, stage, candidate=candidate)])
         row: dict[str, Any] = {
             **(seed.model_extra or {}),
             "query": seed.query,
@@ -118,7 +120,8 @@ def reverse_polarity(
             )
         return Outcome(row, failures, kept_styles=tuple(kept))
     except BadAnswerError as exc:
-        return Outcome(None, [Failure(f"invalid answer: {exc}", True, stage)])
+        reply = {"reply": exc.reply[:1000]} if exc.reply else None
+        return Outcome(None, [Failure(f"invalid answer: {exc}", True, stage, candidate=reply)])
     except TransientLLMError as exc:
         return Outcome(None, [Failure(f"server error: {exc}", False, stage)])
 

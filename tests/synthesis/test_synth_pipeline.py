@@ -9,7 +9,7 @@ from synth_helpers import fast_config, read_jsonl, seed_rows, write_jsonl
 
 from instructret.data import DualViewPair
 from instructret.errors import InputError
-from instructret.synthesis import run_synthesis
+from instructret.synthesis import PROMPT_VERSION, run_synthesis
 from instructret.synthesis.testserver import FakeOpenAIServer, default_answer
 
 pytestmark = pytest.mark.server
@@ -68,7 +68,7 @@ def test_output_rows_follow_the_pair_schema_with_provenance(tmp_path, llm_server
         assert pair.positive.id == f"p{i}" and pair.negative.id == f"n{i}"
         assert pair.instruction == f"I want alpha{i} tools."
         assert pair.instruction_reversed == f"I want something about beta{i} instead."
-        assert row["synth_model"] == "test-model" and row["prompt_version"] == "dv-1"
+        assert row["synth_model"] == "test-model" and row["prompt_version"] == PROMPT_VERSION
         assert row["negative_choice"] == {"strategy": "first", "index": 0}
         assert row["verified"] is True and row["instruction_source"] == "seed"
         assert len(row["content_hash"]) == 16 and len(row["synth_key"]) == 16
