@@ -34,7 +34,7 @@ def markdown_table(
 ) -> str:
     """Markdown with one row per dataset (x100), then the model among the published reference rows."""
     lines = [
-        f"### FollowIR: `{model}`, query template `{template!r}`",
+        f"### FollowIR: `{model}`, query template {template!r}",
         "",
         "| dataset | queries | p-MRR | MAP@1000 | nDCG@5 |",
         "|---|---:|---:|---:|---:|",
@@ -83,21 +83,21 @@ def plot_pmrr(model: str, results: Mapping[str, FollowIRResult], official: Mappi
     values = [100 * r.pmrr for r in results.values()]
     if len(results) > 1:
         values.append(100 * mean_of(results, "pmrr"))
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.4 * len(names) + 4.0), 4.5), dpi=120)
+    fig, ax = plt.subplots(figsize=(1.2 * len(names) + 5.5, 4.5), dpi=120)
     colors = ["#4c72b0"] * len(results) + (["#dd8452"] if len(results) > 1 else [])
-    bars = ax.bar(names, values, color=colors, width=0.6, label=model)
+    bars = ax.bar(names, values, color=colors, width=0.5, label=f"{model} (this run)")
     ax.bar_label(bars, fmt="%+.2f", padding=2, fontsize=9)
+    ax.set_xlim(-0.8, len(names) - 0.2)
     ax.axhline(0, color="black", linewidth=0.8)
     cmap = plt.get_cmap("tab10")
     for i, (ref, value) in enumerate(sorted(REFERENCE_PMRR.items(), key=lambda kv: -kv[1])):
         ax.axhline(value, color=cmap(i % 10), linestyle="--", linewidth=1, label=f"{ref} ({value:+.1f})")
     ax.set_ylabel("p-MRR (x100)")
-    scope = "official sets" if all(official.values()) else "not the official data"
-    ax.set_title(f"FollowIR p-MRR: {model}\n(dashed: published means over Robust04/News21/Core17; bars: {scope})",
-                 fontsize=10)
-    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8, frameon=False)
-    fig.tight_layout()
+    scope = "the official sets" if all(official.values()) else "not the official data"
+    ax.set_title(f"FollowIR p-MRR: {model}", fontsize=11)
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8, frameon=False,
+              title=f"dashed: published means over\nRobust04/News21/Core17\nbars: {scope}", title_fontsize=8)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
+    fig.savefig(path, bbox_inches="tight")
     plt.close(fig)
     return path
