@@ -60,6 +60,16 @@ def copies_document(text: str, document: str, run: int = COPY_RUN) -> bool:
     return any(" ".join(t[i : i + run]) in shingles for i in range(len(t) - run + 1))
 
 
+# An instruction that talks about the prompt ("document 2", "instruction B", "<...>") rather than stating a
+# need: small models echo the task text or the answer template.
+_PROMPT_ECHO = re.compile(r"\bdocuments?\s*[12]\b|\binstruction\s*[AB]\b|\brewrite\s+of\b|<[^<>]{1,40}>", re.I)
+
+
+def echoes_prompt(text: str) -> bool:
+    """Whether an instruction refers to the prompt's documents, instructions or answer template."""
+    return bool(_PROMPT_ECHO.search(text))
+
+
 def trivial_reason(
     candidate: str, other: str | None, positive: str, negative: str, check_negation: bool = True
 ) -> str | None:
@@ -72,6 +82,8 @@ def trivial_reason(
         negative: Text of the pair's negative document.
         check_negation: Whether to compare with ``other`` at all.
     """
+    if echoes_prompt(candidate):
+        return "trivial reversal: refers to the prompt instead of stating a need"
     if other is not None and check_negation and is_negation_of(candidate, other):
         return "trivial reversal: only a negation of the other instruction"
     for doc in (positive, negative):

@@ -69,6 +69,8 @@ def restyle_views(
             )
             if reason is None and a == b:
                 reason = "trivial reversal: both variants are the same text"
+            if reason is None and spec.example in (a, b):
+                reason = "trivial reversal: copies the style's example from the prompt"
             if reason is None and spec.states_exclusion and not (states_exclusion(a) and states_exclusion(b)):
                 reason = "missing exclusion: the variant does not say what is not relevant"
             if reason is None and verify:

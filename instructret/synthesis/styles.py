@@ -49,7 +49,7 @@ register_style(
             "a terse need of at most 12 words, like a search filter, positively phrased "
             "(for example: 'Command-line tools only.')"
         ),
-        example="Only engines that speak the UCI protocol.",
+        example="Sourdough recipes only.",
     )
 )
 register_style(
@@ -61,9 +61,8 @@ register_style(
             "'Documents that ... are not relevant.'"
         ),
         example=(
-            "A relevant document describes a chess engine for the UCI protocol that can be used from a "
-            "UCI graphical interface. Engines that only speak the xboard/winboard protocol or that focus "
-            "on chess variants are not relevant."
+            "A relevant document gives a bread recipe leavened with a sourdough starter. Recipes that use "
+            "commercial yeast or baking powder are not relevant."
         ),
         states_exclusion=True,
     )
@@ -75,7 +74,7 @@ register_style(
             "one or two sentences in the first person from a user who explains their situation and why "
             "they need it (for example: 'I am a teacher and I need ...')"
         ),
-        example="I run tournaments in a UCI GUI, so I need an engine that plugs into it over UCI.",
+        example="I keep a sourdough starter on my counter and want a bread recipe that uses it instead of yeast.",
     )
 )
 register_style(
@@ -85,7 +84,7 @@ register_style(
             "mostly what is NOT relevant: at most one short sentence of the need, then a sentence that "
             "names what is not relevant ('... is not relevant.')"
         ),
-        example="Engines for the xboard/winboard protocol and chess-variant engines are not relevant.",
+        example="Bread from sourdough. Recipes that rely on commercial yeast or baking powder are not relevant.",
         states_exclusion=True,
     )
 )

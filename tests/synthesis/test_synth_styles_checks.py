@@ -16,6 +16,7 @@ from instructret.synthesis import (
     trivial_reason,
     view_exclusion,
 )
+from instructret.synthesis.checks import echoes_prompt
 from instructret.synthesis.prompts import judgment_messages, reversal_messages
 from instructret.synthesis.styles import requirement_phrase
 
@@ -104,6 +105,14 @@ def test_copies_document_needs_a_run_of_ten_words():
     assert not copies_document("a strong chess engine that uses multiple threads", doc)
     assert trivial_reason("a strong chess engine derived from Glaurung 2.1 that uses multiple threads", None, doc, "x")
     assert trivial_reason("I want a GUI engine.", "I want a UCI engine.", doc, "other") is None
+
+
+def test_instructions_that_echo_the_prompt_are_trivial():
+    assert echoes_prompt("Document 2 is relevant and document 1 is not.")
+    assert echoes_prompt("<instruction B>")
+    assert echoes_prompt("Same as instruction A but reversed")
+    assert not echoes_prompt("I want a documentation package for Python 3 and a 2D plotting library.")
+    assert "refers to the prompt" in trivial_reason("<instruction B>", "I want tools.", "a", "b")
 
 
 def test_extract_json_object_is_robust_to_prose_fences_and_leading_junk():
