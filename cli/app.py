@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import typer
-from instructret.cli import bench_cmd, index_cmds, quickstart_cmd, synth_cmd
+from instructret.cli import bench_cmd, index_cmds, quickstart_cmd, synth_cmd, train_cmd
 
 app = typer.Typer(
     name="instructret",

@@ -1,0 +1,69 @@
+"""`FollowIREvaluator`: p-MRR and og MAP@1000 on a FollowIR-format dev set, during training."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sentence_transformers.base.evaluation import SentenceEvaluator
+
+from instructret.encoder import InstructEncoder
+from instructret.formatting import InstructionTemplate
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+#: Metric keys (before the evaluator's name prefix), raw fractions as mteb reports them.
+METRICS = ("pmrr", "og_map_at_1000", "og_ndcg_at_5")
+
+
+class FollowIREvaluator(SentenceEvaluator):
+    """Rerank a FollowIR-format dev set with the model being trained, through the training template.
+
+    The metrics are logged by the trainer as ``eval_<name>_pmrr``, ``eval_<name>_og_map_at_1000`` and
+    ``eval_<name>_og_ndcg_at_5``; p-MRR is the primary metric.
+
+    Args:
+        eval_dir: A FollowIR-format directory (``corpus.jsonl``, ``queries.jsonl``, qrels, ``top_ranked.jsonl``).
+        template: The query template the model is trained with.
+        name: Prefix of the logged metric names.
+        batch_size: Encoding batch size.
+        show_progress: Show encoding progress bars.
+    """
+
+    def __init__(
+        self,
+        eval_dir: str | Path,
+        template: InstructionTemplate,
+        name: str = "dev",
+        batch_size: int = 32,
+        show_progress: bool = False,
+    ):
+        super().__init__()
+        from instructret.evaluation import load_followir
+
+        self.eval_dir = Path(eval_dir)
+        self.dataset = load_followir(self.eval_dir)
+        self.template = template
+        self.name = name
+        self.batch_size = batch_size
+        self.show_progress = show_progress
+        self.primary_metric = "pmrr"
+
+    def __call__(
+        self, model: SentenceTransformer, output_path: str | None = None, epoch: int = -1, steps: int = -1
+    ) -> dict[str, float]:
+        """Evaluate ``model`` and return ``{<name>_pmrr, <name>_og_map_at_1000, <name>_og_ndcg_at_5}``."""
+        from instructret.evaluation import evaluate_followir
+
+        encoder = InstructEncoder.from_model(model, self.template, name="training", batch_size=self.batch_size)
+        # No cache directory: the weights change between calls, so every call encodes afresh.
+        result = evaluate_followir(encoder, self.dataset, cache_dir=None, show_progress=self.show_progress)
+        values = (result.pmrr, result.map_at_1000, result.ndcg_at_5)
+        metrics = self.prefix_name_to_metrics(dict(zip(METRICS, values, strict=True)), self.name)
+        self.store_metrics_in_model_card_data(model, metrics, epoch, steps)
+        return metrics
+
+    def get_config_dict(self) -> dict[str, str]:
+        """Shown in the sentence-transformers model card."""
+        return {"eval_dir": str(self.eval_dir), "template": self.template.template}

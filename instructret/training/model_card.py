@@ -1,0 +1,110 @@
+"""The record a trained model carries: a model card section and machine-readable training metadata."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from instructret.formatting import CONFIG_FILENAME, InstructionTemplate
+from instructret.training.config import TrainConfig, TrainResult
+
+CARD_HEADING = "## instructret dual-view training"
+
+_METRIC_LABELS = {"pmrr": "p-MRR", "og_map_at_1000": "og MAP@1000", "og_ndcg_at_5": "og nDCG@5"}
+
+
+def _metric_rows(before: dict[str, float] | None, after: dict[str, float] | None) -> list[str]:
+    rows = []
+    for key, label in _METRIC_LABELS.items():
+        b = next((v for k, v in (before or {}).items() if k.endswith(key)), None)
+        a = next((v for k, v in (after or {}).items() if k.endswith(key)), None)
+        if a is None and b is None:
+            continue
+        cells = [f"{100 * v:.2f}" if v is not None else "-" for v in (b, a)]
+        rows.append(f"| {label} | {cells[0]} | {cells[1]} |")
+    return rows
+
+
+def training_record(config: TrainConfig, result: TrainResult, template: InstructionTemplate) -> dict[str, Any]:
+    """Everything needed to tell how a model was trained, as JSON-ready data."""
+    return {
+        "base_model": config.model,
+        "query_template": template.template,
+        "data": result.data.files,
+        "rows_per_epoch": result.data.rows_per_epoch,
+        "pairs": result.data.pairs,
+        "general_per_epoch": result.data.general_per_epoch,
+        "styles": result.data.styles,
+        "style_fallbacks": result.data.style_fallbacks,
+        "flags": {k: v for k, v in config.to_dict().items() if k not in ("show_progress", "resume", "overwrite")},
+        "global_step": result.global_step,
+        "epochs": result.epochs,
+        "dev_eval_dir": str(config.eval_dir) if config.eval_dir else None,
+        "dev_before": result.dev_before,
+        "dev_after": result.dev_after,
+    }
+
+
+def write_training_metadata(config: TrainConfig, result: TrainResult, template: InstructionTemplate) -> Path:
+    """Add a ``training`` key to the model's ``instructret.json`` (keeping the template and any other key)."""
+    path = Path(config.output_dir) / CONFIG_FILENAME
+    data = json.loads(path.read_text()) if path.is_file() else {}
+    data["training"] = training_record(config, result, template)
+    path.write_text(json.dumps(data, indent=2) + "\n")
+    return path
+
+
+def card_section(config: TrainConfig, result: TrainResult, template: InstructionTemplate) -> str:
+    """The Markdown section that :func:`write_model_card` adds to the model card."""
+    rec = training_record(config, result, template)
+    lines = [
+        CARD_HEADING,
+        "",
+        "Trained with `instructret train` on dual-view pairs: each document pair is seen under two",
+        "complementary instructions, both views in one batch, so each view's document is the other's",
+        "hard negative and the model has to read the instruction.",
+        "",
+        f"- **Base model:** `{config.model}`",
+        f"- **Query template:** `{template.template}` (saved in `{CONFIG_FILENAME}`; `InstructEncoder(path)` "
+        "uses it)",
+        f"- **Views:** {config.views}; negatives: {'explicit column' if config.explicit_negatives else 'in-batch'}",
+        f"- **Steps:** {result.global_step} ({result.epochs:.2f} epochs, {rec['rows_per_epoch']} rows per epoch)",
+        "",
+        "### Data",
+        "",
+        "| role | file | lines | sha256 |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {f['role']} | `{f['path']}` | {f['lines']} | {f['sha256']} |" for f in rec["data"]]
+    lines += [
+        "",
+        f"{rec['pairs']} dual-view pairs; {rec['general_per_epoch']} general pairs drawn per epoch.",
+    ]
+    if rec["styles"]:
+        counts = ", ".join(f"{k}: {v}" for k, v in sorted(rec["styles"].items()))
+        lines.append(f"Instruction styles (views that can use each): {counts}; fallbacks to original: "
+                     f"{rec['style_fallbacks']}.")
+    lines += ["", "### Flags", "", "| flag | value |", "|---|---|"]
+    lines += [f"| {k} | `{v}` |" for k, v in rec["flags"].items()]
+    metric_rows = _metric_rows(result.dev_before, result.dev_after)
+    if metric_rows:
+        lines += [
+            "",
+            f"### Dev metrics (`{config.eval_dir}`, x100)",
+            "",
+            "| metric | base model | trained |",
+            "|---|---|---|",
+            *metric_rows,
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def write_model_card(config: TrainConfig, result: TrainResult, template: InstructionTemplate) -> Path:
+    """Add the instructret section to the README.md model card that sentence-transformers wrote."""
+    path = Path(config.output_dir) / "README.md"
+    card = path.read_text() if path.is_file() else "# Sentence-transformers model\n"
+    if CARD_HEADING in card:  # replace our section from an earlier save
+        card = card[: card.index(CARD_HEADING)].rstrip() + "\n"
+    path.write_text(card.rstrip() + "\n\n" + card_section(config, result, template))
+    return path

@@ -1,0 +1,365 @@
+"""`train_dual_view`: fine-tune an encoder on dual-view pairs with sentence-transformers.
+
+Multi-GPU runs use the same entry point under ``torchrun --nproc_per_node N`` or ``accelerate launch``:
+every process loads the data and model, the trainer shards whole batches (so both views of a pair stay
+on one device), and only the main process evaluates and writes the output directory.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
+from sentence_transformers.sentence_transformer.losses import (
+    CachedMultipleNegativesRankingLoss,
+    MultipleNegativesRankingLoss,
+)
+from transformers import TrainerCallback
+from transformers.trainer_utils import get_last_checkpoint
+
+from instructret.encoder import load_sentence_transformer, pick_device, resolve_model_path
+from instructret.errors import InstructretError
+from instructret.formatting import InstructionTemplate, resolve_template, save_template
+from instructret.training.config import RESUME_KEYS, TrainConfig, TrainingInterrupted, TrainResult
+from instructret.training.dataset import ORIGINAL_STYLE, build_training_set
+from instructret.training.model_card import write_model_card, write_training_metadata
+from instructret.training.sampler import BatchLayout, DualViewBatchSampler
+
+logger = logging.getLogger(__name__)
+
+#: Subdirectory of the output directory that holds resumable checkpoints.
+CHECKPOINTS = "checkpoints"
+#: File in the checkpoints directory recording the settings of the run being checkpointed.
+RUN_CONFIG = "run_config.json"
+#: File in the checkpoints directory with the base model's dev metrics (so a resumed run still reports them).
+DEV_BEFORE = "dev_before.json"
+
+
+class DualViewTrainer(SentenceTransformerTrainer):
+    """`SentenceTransformerTrainer` that batches with :class:`DualViewBatchSampler`.
+
+    Args:
+        layout: The unit structure of ``train_dataset`` (from
+            :func:`~instructret.training.dataset.build_training_set`).
+        *args: Passed to `SentenceTransformerTrainer`.
+        **kwargs: Passed to `SentenceTransformerTrainer`.
+    """
+
+    def __init__(self, *args: Any, layout: BatchLayout, **kwargs: Any):
+        self.layout = layout
+        super().__init__(*args, **kwargs)
+
+    def get_batch_sampler(  # noqa: D102 - documented in the base class
+        self,
+        dataset: Any,
+        batch_size: int,
+        drop_last: bool,
+        valid_label_columns: list[str] | None = None,
+        generator: Any = None,
+        seed: int = 0,
+    ) -> DualViewBatchSampler:
+        return DualViewBatchSampler(
+            dataset, batch_size, drop_last, valid_label_columns, generator, seed, layout=self.layout
+        )
+
+
+class StopOnRequest(TrainerCallback):
+    """Ends training cleanly after the current step, with a checkpoint, once :attr:`requested` is set."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.stopped_at: int | None = None
+
+    def _agreed(self, args: Any) -> bool:
+        import torch.distributed as dist
+
+        if not (dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1):
+            return self.requested
+        import torch
+
+        flag = torch.tensor([int(self.requested)], device=args.device)
+        dist.all_reduce(flag, op=dist.ReduceOp.MAX)  # every process stops at the same step
+        return bool(flag.item())
+
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:  # noqa: D102
+        if self._agreed(args):
+            self.stopped_at = state.global_step
+            control.should_save = True
+            control.should_training_stop = True
+        return control
+
+
+@contextmanager
+def stop_on_sigint(stop: StopOnRequest) -> Iterator[None]:
+    """While active, the first Ctrl-C asks ``stop`` to checkpoint and end; a second one aborts at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        if stop.requested:
+            signal.default_int_handler(signum, frame)
+        stop.requested = True
+        logger.warning("Ctrl-C: saving a checkpoint after this step (press Ctrl-C again to abort now)")
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _training_device(config: TrainConfig) -> str:
+    device = pick_device(config.device)
+    local_rank = os.environ.get("LOCAL_RANK")
+    if local_rank is not None and device == "cuda":
+        device = f"cuda:{local_rank}"  # under torchrun/accelerate each process owns one GPU
+    return device
+
+
+def _precision(config: TrainConfig, device: str) -> str:
+    if config.precision == "auto":
+        if device.startswith("cuda"):
+            import torch
+
+            return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+        return "fp32"
+    if config.precision == "fp16" and not device.startswith("cuda"):
+        raise InstructretError(f"fp16 training needs a CUDA GPU (device is {device}); use bf16 or fp32")
+    return config.precision
+
+
+def _resolve_style_names(config: TrainConfig) -> list[str] | None:
+    """The styles to draw from: ``styles`` if set; with ``style_mix``, every style in the files plus the original."""
+    if config.styles:
+        return list(config.styles)
+    if not config.style_mix:
+        return None
+    from instructret.data.jsonl import iter_json_lines
+
+    found: dict[str, None] = {ORIGINAL_STYLE: None}
+    for path in config.pairs:
+        for _, obj in iter_json_lines(path):
+            for name in obj.get("styles") or {}:
+                found.setdefault(name, None)
+    return list(found)
+
+
+def _check_options(config: TrainConfig) -> None:
+    if config.batch_size < 2:
+        raise InstructretError("batch size must be at least 2 (in-batch negatives need company)")
+    if config.views == "dual" and not config.explicit_negatives and config.batch_size % 2:
+        raise InstructretError(f"batch size must be even with dual views (got {config.batch_size})")
+    if not 0 <= config.warmup_ratio < 1:
+        raise InstructretError(f"warmup ratio must be in [0, 1), got {config.warmup_ratio}")
+    if config.lr <= 0 or config.epochs <= 0:
+        raise InstructretError("learning rate and epochs must be positive")
+    if config.max_steps is not None and config.max_steps <= 0:
+        raise InstructretError("max steps must be positive")
+    if config.save_steps <= 0:
+        raise InstructretError("save steps must be positive")
+    if config.resume and config.overwrite:
+        raise InstructretError("--resume and --overwrite contradict each other; pick one")
+
+
+def _run_record(config: TrainConfig, files: list[dict[str, Any]]) -> dict[str, Any]:
+    settings = config.to_dict()
+    record = {key: settings[key] for key in RESUME_KEYS}
+    record["data"] = [{k: f[k] for k in ("role", "sha256")} for f in files]
+    return record
+
+
+def _checkpoint_to_resume(config: TrainConfig, record: dict[str, Any]) -> Path | None:
+    """Decide, from the output directory and the flags, whether to resume, start afresh or refuse."""
+    out = config.output_dir
+    ckpt_dir = out / CHECKPOINTS
+    latest = get_last_checkpoint(str(ckpt_dir)) if ckpt_dir.is_dir() else None
+    finished = (out / "modules.json").is_file()
+    if config.overwrite:
+        if ckpt_dir.is_dir():
+            shutil.rmtree(ckpt_dir)
+        return None
+    if config.resume:
+        if latest is None:
+            if finished:
+                raise InstructretError(f"{out} holds a finished model and no checkpoint to resume; "
+                                       "use --overwrite to train again")
+            logger.warning("no checkpoint in %s: starting from step 0", ckpt_dir)
+            return None
+        saved_path = ckpt_dir / RUN_CONFIG
+        saved = json.loads(saved_path.read_text()) if saved_path.is_file() else None
+        if saved is not None and saved != record:
+            diff = sorted(k for k in {*saved, *record} if saved.get(k) != record.get(k))
+            raise InstructretError(
+                f"cannot resume {latest}: these settings differ from the checkpointed run: {', '.join(diff)}"
+                " (rerun with the original settings, or --overwrite to start over)"
+            )
+        return Path(latest)
+    if latest is not None:
+        step = Path(latest).name.split("-")[-1]
+        raise InstructretError(f"{out} holds checkpoints of an unfinished run (step {step}): pass --resume to "
+                               "continue it or --overwrite to start over")
+    if finished:
+        raise InstructretError(f"{out} already holds a trained model; pass --overwrite to replace it")
+    return None
+
+
+def _build_loss(config: TrainConfig, model: Any) -> Any:
+    if config.cached:
+        return CachedMultipleNegativesRankingLoss(
+            model, scale=config.scale, mini_batch_size=config.mini_batch_size, show_progress_bar=False
+        )
+    return MultipleNegativesRankingLoss(model, scale=config.scale)
+
+
+def _training_args(config: TrainConfig, device: str, has_evaluator: bool) -> SentenceTransformerTrainingArguments:
+    precision = _precision(config, device)
+    # transformers 5 renamed gradient_checkpointing (the old name warns even when False).
+    fields = SentenceTransformerTrainingArguments.__dataclass_fields__
+    checkpointing = "activation_checkpointing" if "activation_checkpointing" in fields else "gradient_checkpointing"
+    return SentenceTransformerTrainingArguments(
+        **{checkpointing: config.gradient_checkpointing},
+        output_dir=str(config.output_dir / CHECKPOINTS),
+        num_train_epochs=config.epochs,
+        max_steps=config.max_steps or -1,
+        per_device_train_batch_size=config.batch_size,
+        learning_rate=config.lr,
+        warmup_steps=config.warmup_ratio,  # a float in [0, 1) is a ratio of the total steps
+        weight_decay=config.weight_decay,
+        fp16=precision == "fp16",
+        bf16=precision == "bf16",
+        seed=config.seed,
+        data_seed=config.seed,
+        save_strategy="steps",
+        save_steps=config.save_steps,
+        save_total_limit=config.save_total_limit,
+        eval_strategy="steps" if has_evaluator else "no",
+        eval_steps=config.eval_steps or config.save_steps,
+        logging_steps=config.logging_steps,
+        logging_first_step=True,
+        report_to="none",
+        disable_tqdm=not config.show_progress,
+        use_cpu=device == "cpu",
+        dataloader_drop_last=False,
+    )
+
+
+def train_dual_view(config: TrainConfig) -> TrainResult:
+    """Fine-tune ``config.model`` on dual-view pairs and save a ready-to-use model in ``config.output_dir``.
+
+    The output loads with plain ``SentenceTransformer(path)`` and with ``InstructEncoder(path)`` (which
+    picks up the saved query template); its README.md is a model card with the base model, the data, the
+    flags and the dev metrics.
+
+    Args:
+        config: The run's settings (see :class:`~instructret.training.config.TrainConfig`).
+
+    Returns:
+        A :class:`~instructret.training.config.TrainResult`.
+
+    Raises:
+        InstructretError: Bad input data or options, or an output directory that needs ``resume`` or
+            ``overwrite``.
+        TrainingInterrupted: Ctrl-C stopped the run after saving a checkpoint (resume with ``resume=True``).
+
+    Example:
+        >>> cfg = TrainConfig(pairs=["dualview.jsonl"], output_dir="out/model",
+        ...                   general="general.jsonl")  # doctest: +SKIP
+        >>> result = train_dual_view(cfg)  # doctest: +SKIP
+        >>> InstructEncoder(str(result.output_dir))  # doctest: +SKIP
+    """
+    _check_options(config)
+    device = _training_device(config)
+    _, local = resolve_model_path(config.model)
+    template: InstructionTemplate = resolve_template(local, config.template)
+    tset = build_training_set(
+        config.pairs,
+        template,
+        views=config.views,
+        general=config.general,
+        general_ratio=config.general_ratio if config.general is not None else 0.0,
+        explicit_negatives=config.explicit_negatives,
+        styles=_resolve_style_names(config),
+        seed=config.seed,
+    )
+    if config.general is None:
+        logger.warning("no general pairs (--general): dual-view pairs alone tend to lower topical quality")
+    record = _run_record(config, tset.stats.files)
+    resume_from = _checkpoint_to_resume(config, record)
+
+    model = load_sentence_transformer(config.model, device=device)
+    if config.max_seq_length:
+        model.max_seq_length = config.max_seq_length
+    evaluator = None
+    if config.eval_dir is not None:
+        from instructret.training.evaluator import FollowIREvaluator
+
+        evaluator = FollowIREvaluator(config.eval_dir, template, show_progress=config.show_progress)
+
+    stop = StopOnRequest()
+    trainer = DualViewTrainer(
+        model=model,
+        args=_training_args(config, device, evaluator is not None),
+        train_dataset=tset.to_dataset(),
+        loss=_build_loss(config, model),
+        evaluator=evaluator,
+        callbacks=[stop],
+        layout=tset.layout,
+    )
+    main = trainer.is_world_process_zero()
+    ckpt_dir = config.output_dir / CHECKPOINTS
+    dev_before = None
+    if main:
+        ckpt_dir.mkdir(parents=True, exist_ok=True)
+        (ckpt_dir / RUN_CONFIG).write_text(json.dumps(record, indent=2) + "\n")
+        before_path = ckpt_dir / DEV_BEFORE
+        if evaluator is not None and resume_from is None:
+            dev_before = evaluator(model)
+            before_path.write_text(json.dumps(dev_before) + "\n")
+        elif evaluator is not None and before_path.is_file():
+            dev_before = json.loads(before_path.read_text())
+    start_step = 0
+    if resume_from is not None:
+        state = json.loads((resume_from / "trainer_state.json").read_text())
+        start_step = int(state.get("global_step", 0))
+
+    with stop_on_sigint(stop):
+        output = trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
+    step = trainer.state.global_step
+    if stop.stopped_at is not None:
+        ckpt = ckpt_dir / f"checkpoint-{step}"
+        raise TrainingInterrupted(ckpt if ckpt.is_dir() else None, step)
+
+    runtime = output.metrics.get("train_runtime")
+    result = TrainResult(
+        output_dir=config.output_dir,
+        global_step=step,
+        epochs=float(trainer.state.epoch or 0.0),
+        train_loss=output.metrics.get("train_loss"),
+        train_steps_per_second=(step - start_step) / runtime if runtime else None,
+        dev_before=dev_before,
+        dev_after=None,
+        data=tset.stats,
+        resumed_from=resume_from,
+        log_history=list(trainer.state.log_history),
+    )
+    trainer.accelerator.wait_for_everyone()
+    if main:
+        if evaluator is not None:
+            result.dev_after = evaluator(model)
+        model.save(str(config.output_dir))
+        save_template(config.output_dir, template)
+        write_training_metadata(config, result, template)
+        write_model_card(config, result, template)
+        if not config.keep_checkpoints:
+            shutil.rmtree(ckpt_dir, ignore_errors=True)
+    return result

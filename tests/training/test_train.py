@@ -1,0 +1,137 @@
+"""train_dual_view on CPU with the packaged MiniLM: loss, saved model, template, card, dev metrics, resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+
+import numpy as np
+import pytest
+from dualview_fixtures import HELDOUT_TOPICS, TRAIN_TOPICS, make_pairs, write_followir_dir, write_jsonl
+from transformers import TrainerCallback
+
+from instructret.encoder import InstructEncoder
+from instructret.errors import InstructretError
+from instructret.formatting import CONFIG_FILENAME, load_template
+from instructret.training import TrainConfig, TrainingInterrupted, train_dual_view
+from instructret.training import trainer as trainer_module
+
+TEMPLATE = "{instruction} || {query}"
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    root = tmp_path_factory.mktemp("train-data")
+    return {
+        "pairs": write_jsonl(root / "pairs.jsonl", make_pairs(TRAIN_TOPICS[:4])),  # 16 pairs: 4 steps per epoch
+        "dev": write_followir_dir(root / "dev", HELDOUT_TOPICS[:2]),
+        "root": root,
+    }
+
+
+def _config(data, out, **overrides):
+    settings = dict(
+        pairs=[data["pairs"]], output_dir=out, model="minilm", device="cpu", batch_size=8, lr=1e-4,
+        warmup_ratio=0.0, max_steps=6, max_seq_length=48, logging_steps=1, save_steps=100, seed=7,
+        template=TEMPLATE, show_progress=False, eval_dir=data["dev"], eval_steps=3,
+    )
+    settings.update(overrides)
+    return TrainConfig(**settings)
+
+
+@pytest.fixture(scope="module")
+def reference(data):
+    """One uninterrupted 6-step run, shared by the tests below."""
+    return train_dual_view(_config(data, data["root"] / "reference"))
+
+
+def test_loss_decreases(reference):
+    losses = [loss for _, loss in reference.losses]
+    assert [s for s, _ in reference.losses] == [1, 2, 3, 4, 5, 6]
+    assert np.mean(losses[-2:]) < 0.6 * losses[0]
+    assert reference.global_step == 6 and reference.epochs == pytest.approx(1.5)
+
+
+def test_saved_model_reloads_with_template(reference):
+    from sentence_transformers import SentenceTransformer
+
+    out = reference.output_dir
+    plain = SentenceTransformer(str(out), device="cpu")
+    enc = InstructEncoder(str(out), device="cpu")
+    assert enc.template.template == TEMPLATE == load_template(out).template
+    assert enc.format_queries(["q"], "i") == ["i || q"]
+    text = "Anything opening a desktop window with menus is not relevant. || music player"
+    np.testing.assert_allclose(plain.encode([text], normalize_embeddings=True),
+                               enc.encode_queries(["music player"],
+                                                  "Anything opening a desktop window with menus is not relevant."),
+                               atol=1e-5)
+    assert not (out / "checkpoints").exists()  # a finished run leaves only the model
+
+
+def test_model_card_and_metadata(reference, data):
+    card = (reference.output_dir / "README.md").read_text()
+    assert "## instructret dual-view training" in card
+    assert "- **Base model:** `minilm`" in card
+    assert str(data["pairs"].resolve()) in card
+    assert "| lr | `0.0001` |" in card and "| views | `dual` |" in card
+    assert "| p-MRR |" in card and "| og MAP@1000 |" in card
+    meta = json.loads((reference.output_dir / CONFIG_FILENAME).read_text())
+    assert meta["query_template"] == TEMPLATE
+    assert meta["training"]["global_step"] == 6
+    assert meta["training"]["data"][0]["lines"] == 16
+
+
+def test_dev_metrics_before_during_and_after(reference):
+    assert set(reference.dev_before) == {"dev_pmrr", "dev_og_map_at_1000", "dev_og_ndcg_at_5"}
+    assert all(0 <= v <= 1 for k, v in reference.dev_after.items() if "map" in k or "ndcg" in k)
+    during = [e for e in reference.log_history if "eval_dev_pmrr" in e]
+    assert [e["step"] for e in during] == [3, 6]
+    assert reference.dev_before != reference.dev_after  # the weights changed
+
+
+class _InterruptAt(TrainerCallback):
+    """Sends this process a real SIGINT (a Ctrl-C) during the given step."""
+
+    def __init__(self, step):
+        self.step = step
+
+    def on_step_begin(self, args, state, control, **kwargs):
+        if state.global_step + 1 == self.step:
+            os.kill(os.getpid(), signal.SIGINT)
+
+
+def test_ctrl_c_then_resume_continues_at_the_right_step(data, reference, monkeypatch):
+    out = data["root"] / "interrupted"
+    original = trainer_module.DualViewTrainer.__init__
+
+    def with_interrupt(self, *args, **kwargs):
+        kwargs["callbacks"] = [*kwargs.get("callbacks", []), _InterruptAt(5)]
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(trainer_module.DualViewTrainer, "__init__", with_interrupt)
+    with pytest.raises(TrainingInterrupted) as stopped:
+        train_dual_view(_config(data, out))
+    monkeypatch.setattr(trainer_module.DualViewTrainer, "__init__", original)
+    assert stopped.value.step == 5  # the step in progress finished, then a checkpoint was written
+    assert stopped.value.checkpoint == out / "checkpoints" / "checkpoint-5"
+    assert (stopped.value.checkpoint / "optimizer.pt").is_file()
+
+    with pytest.raises(InstructretError, match="unfinished run \\(step 5\\): pass --resume"):
+        train_dual_view(_config(data, out))
+    with pytest.raises(InstructretError, match="settings differ.*lr"):
+        train_dual_view(_config(data, out, resume=True, lr=2e-4))
+
+    resumed = train_dual_view(_config(data, out, resume=True))
+    assert resumed.resumed_from == out / "checkpoints" / "checkpoint-5"
+    assert resumed.global_step == 6
+    # Only step 6 ran again, on the same batch and from the same weights as the uninterrupted run.
+    assert [s for s, _ in resumed.losses if s > 5] == [6]
+    assert dict(resumed.losses)[6] == pytest.approx(dict(reference.losses)[6], rel=1e-4)
+    assert resumed.dev_before == reference.dev_before  # kept from the first call
+    ref = InstructEncoder(str(reference.output_dir), device="cpu").encode_documents(["a text console tool"])
+    res = InstructEncoder(str(out), device="cpu").encode_documents(["a text console tool"])
+    np.testing.assert_allclose(ref, res, atol=1e-4)
+
+    with pytest.raises(InstructretError, match="already holds a trained model"):
+        train_dual_view(_config(data, out))
