@@ -89,7 +89,10 @@ def ir_metrics(qrels: Qrels, run: Run, measures: Sequence[str] = ("AP@1000", "nD
     Returns:
         Measure name -> ``{query_id: value}`` for the queries in both ``qrels`` and ``run`` (as trec_eval).
     """
-    import ir_measures
+    try:
+        import ir_measures
+    except ImportError as exc:
+        raise InstructretError("MAP and nDCG need ir-measures: pip install 'instructret[bench]'") from exc
 
     parsed = [ir_measures.parse_measure(m) for m in measures]
     qrels_in = {q: dict(d) for q, d in qrels.items()}

@@ -6,6 +6,7 @@ import math
 from collections.abc import Mapping
 from pathlib import Path
 
+from instructret.errors import InstructretError
 from instructret.evaluation.followir import FollowIRResult
 from instructret.evaluation.reference import OFFICIAL_SCORE, REFERENCE_PMRR, REFERENCE_SETS
 
@@ -74,7 +75,10 @@ def mean_of(results: Mapping[str, FollowIRResult], attribute: str) -> float:
 
 def plot_pmrr(model: str, results: Mapping[str, FollowIRResult], official: Mapping[str, bool], path: Path) -> Path:
     """Bar chart of p-MRR (x100) per dataset, with the published models as reference lines; written as PNG."""
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError as exc:
+        raise InstructretError("the FollowIR plot needs matplotlib: pip install 'instructret[bench]'") from exc
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
