@@ -121,7 +121,7 @@ def extract_json_object(text: str) -> dict[str, Any]:
     Raises:
         ValueError: If there is no JSON object.
     """
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(strict=False)  # tolerate raw newlines inside strings
     start = text.find("{")
     while start >= 0:
         try:

@@ -16,8 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from instructret.synthesis.styles import STYLES
 
-PROMPT_VERSION = "dv-3"
-STYLE_PROMPT_VERSION = "style-3"
+PROMPT_VERSION = "dv-4"
+STYLE_PROMPT_VERSION = "style-4"
 
 Messages = list[dict[str, str]]
 
@@ -103,7 +103,7 @@ def original_instruction_messages(query: str, positive: str, negative: str, max_
         "two sentences stating a requirement that document 1 meets and document 2 does not (for example an "
         "interface, format, feature, audience or platform). Do not name the documents and do not copy "
         "sentences from them.\n"
-        'Answer with one JSON object: {"instruction": "<the instruction>"}'
+        'Answer with a JSON object with one key, "instruction".'
     )
     return _messages(query, positive, negative, max_doc_chars, "original_instruction", body)
 
@@ -118,7 +118,8 @@ def reversal_messages(query: str, instruction: str, positive: str, negative: str
         "fails. It must not be a mere negation of instruction A (such as 'not ...'), must not copy sentences "
         "from the documents, and should match instruction A's voice and length. First name, in a few words, "
         "the attribute that separates the two documents.\n"
-        'Answer with one JSON object: {"attribute": "<a few words>", "instruction_reversed": "<instruction B>"}'
+        'Answer with a JSON object with two keys: "attribute" (a few words naming what separates the two '
+        'documents) and "instruction_reversed" (instruction B).'
     )
     return _messages(query, positive, negative, max_doc_chars, "polarity_reversal", body)
 
@@ -130,8 +131,8 @@ def judgment_messages(query: str, instruction: str, doc1: str, doc2: str, max_do
         "For each document, decide whether it is relevant to the query under this instruction, that is "
         "whether it meets what the instruction asks for and is not something the instruction excludes. "
         "Give a one-sentence reason first.\n"
-        'Answer with one JSON object: {"reason": "<one sentence>", "document_1_relevant": <true or false>, '
-        '"document_2_relevant": <true or false>}'
+        'Answer with a JSON object with three keys: "reason" (one sentence), "document_1_relevant" and '
+        '"document_2_relevant" (each true or false).'
     )
     return _messages(query, doc1, doc2, max_doc_chars, "relevance_judgment", body)
 
@@ -177,6 +178,7 @@ def restyle_messages(
         "only under rewrite A and document 2 only under rewrite B. Do not name the documents and do not copy "
         "sentences from them.\n"
         f"{must}"
-        'Answer with one JSON object: {"instruction": "<rewrite of A>", "instruction_reversed": "<rewrite of B>"}'
+        'Answer with a JSON object with two keys: "instruction" (rewrite A) and "instruction_reversed" '
+        "(rewrite B)."
     )
     return _messages(query, positive, negative, max_doc_chars, f"restyle:{style}", body)

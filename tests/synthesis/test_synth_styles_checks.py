@@ -119,6 +119,7 @@ def test_extract_json_object_is_robust_to_prose_fences_and_leading_junk():
     assert extract_json_object('Sure!\n```json\n{"a": 1, "b": {"c": [1, 2]}}\n```') == {"a": 1, "b": {"c": [1, 2]}}
     assert extract_json_object('{broken {"a": "}"} trailing') == {"a": "}"}
     assert extract_json_object('[1, 2] then {"x": true}') == {"x": True}
+    assert extract_json_object('{"a": "two\nlines"}') == {"a": "two\nlines"}
     with pytest.raises(ValueError):
         extract_json_object("no json here [1, 2]")
 
