@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from instructret.cli.common import console, err_console, user_errors
 
+from instructret.cli.common import console, err_console, user_errors
 from instructret.synthesis import (
     STYLES,
     LLMConfig,
@@ -40,7 +40,9 @@ BaseUrlOpt = Annotated[
 ]
 LlmModelOpt = Annotated[str | None, typer.Option("--model", help="LLM model name (required with --llm api).")]
 KeyEnvOpt = Annotated[str, typer.Option(help="Environment variable that holds the API key (never printed).")]
-ConcurrencyOpt = Annotated[int, typer.Option(min=1, help="Rows in flight at once.")]
+ConcurrencyOpt = Annotated[
+    int | None, typer.Option(min=1, help="Rows in flight at once (default 4; local 1: one model, one prompt cache).")
+]
 VerifyOpt = Annotated[bool, typer.Option("--verify/--no-verify", help="Judge every view with a second LLM call.")]
 StylesOpt = Annotated[str | None, typer.Option(help=_STYLE_HELP)]
 TimeoutOpt = Annotated[float | None, typer.Option(help="Seconds per request (default 60; local 180).")]
@@ -68,6 +70,10 @@ def _api_config(
     if model is None:
         return None
     return replace(LLMConfig(model=model, base_url=base_url, api_key_env=api_key_env), **overrides)
+
+
+def _concurrency(given: int | None, llm: str) -> int:
+    return given if given is not None else (1 if llm == "local" else 4)
 
 
 def _report(summary: RunSummary, as_json: bool) -> None:
@@ -117,7 +123,7 @@ def register(app: typer.Typer) -> None:
         base_url: BaseUrlOpt = None,
         model: LlmModelOpt = None,
         api_key_env: KeyEnvOpt = "OPENAI_API_KEY",
-        concurrency: ConcurrencyOpt = 4,
+        concurrency: ConcurrencyOpt = None,
         verify: VerifyOpt = True,
         negative: Annotated[
             str, typer.Option(help=f"Hard negative: {' or '.join(negative_strategies())} (encoder = most confusable).")
@@ -151,7 +157,7 @@ def register(app: typer.Typer) -> None:
                 out,
                 cfg,
                 failures=failures,
-                concurrency=concurrency,
+                concurrency=_concurrency(concurrency, llm),
                 verify=verify,
                 negative=negative,
                 encoder_model=encoder,
@@ -172,7 +178,7 @@ def register(app: typer.Typer) -> None:
         base_url: BaseUrlOpt = None,
         model: LlmModelOpt = None,
         api_key_env: KeyEnvOpt = "OPENAI_API_KEY",
-        concurrency: ConcurrencyOpt = 4,
+        concurrency: ConcurrencyOpt = None,
         verify: VerifyOpt = True,
         timeout: TimeoutOpt = None,
         max_retries: RetriesOpt = None,
@@ -202,7 +208,7 @@ def register(app: typer.Typer) -> None:
                 cfg,
                 styles,
                 failures=failures,
-                concurrency=concurrency,
+                concurrency=_concurrency(concurrency, llm),
                 verify=verify,
                 limit=limit,
                 progress=progress,

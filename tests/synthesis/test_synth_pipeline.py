@@ -265,6 +265,15 @@ def test_bad_input_names_file_line_and_field_before_any_llm_call(tmp_path, llm_s
     assert llm_server.count() == 0 and not (tmp_path / "pairs.jsonl").exists()
 
 
+def test_hub_source_that_cannot_load_is_a_clear_error(monkeypatch):
+    from instructret.errors import InstructretError
+    from instructret.synthesis import read_seeds
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(InstructretError, match="cannot load hub dataset 'samaya-ai/msmarco-w-instructions'"):
+        read_seeds("hf:samaya-ai/msmarco-w-instructions:train", limit=2)
+
+
 def test_promptriever_rows_are_read(tmp_path, llm_server):
     row = {
         "query_id": "7",
