@@ -130,6 +130,13 @@ def register(app: typer.Typer) -> None:
         ] = "first",
         encoder: Annotated[str, typer.Option(help="Encoder for --negative encoder.")] = "minilm",
         styles: StylesOpt = None,
+        write_instructions: Annotated[
+            bool,
+            typer.Option(
+                "--write-instructions/--no-write-instructions",
+                help="For seeds without an instruction, have the LLM write one first (else record them as failed).",
+            ),
+        ] = True,
         timeout: TimeoutOpt = None,
         max_retries: RetriesOpt = None,
         reasks: ReasksOpt = None,
@@ -162,6 +169,7 @@ def register(app: typer.Typer) -> None:
                 negative=negative,
                 encoder_model=encoder,
                 styles=styles or (),
+                write_instructions=write_instructions,
                 limit=limit,
                 progress=progress,
             )

@@ -48,8 +48,18 @@ def reverse_polarity(
     choose: NegativeChooser,
     verify: bool = True,
     styles: Sequence[str] = (),
+    write_instructions: bool = True,
 ) -> Outcome:
     """Synthesize one dual-view pair from a seed; never raises for a bad answer or a failing server.
+
+    Args:
+        llm: The client.
+        seed: The seed tuple.
+        choose: Picks the hard negative.
+        verify: Run the verification pass.
+        styles: Also write each view's instruction in these styles.
+        write_instructions: Ask the LLM for view A's instruction when the seed has none (else the seed
+            is recorded as failed).
 
     Returns:
         An :class:`Outcome` with the pair row, or with no row and the failure (``final=False`` when the
@@ -62,6 +72,8 @@ def reverse_polarity(
         instruction = (seed.instruction or "").strip()
         source = "seed"
         mdc = llm.config.max_doc_chars
+        if not instruction and not write_instructions:
+            return Outcome(None, [Failure("missing instruction: the seed has none", True, "instruction")])
         if not instruction:
             stage = "instruction"
             ans = llm.ask(
@@ -138,6 +150,7 @@ def run_synthesis(
     encoder: InstructEncoder | None = None,
     encoder_model: str = "minilm",
     styles: str | Sequence[str] = (),
+    write_instructions: bool = True,
     limit: int | None = None,
     progress: bool = True,
 ) -> RunSummary:
@@ -159,6 +172,9 @@ def run_synthesis(
         encoder: Encoder for the ``encoder`` strategy (default: load ``encoder_model``).
         encoder_model: Model name for the ``encoder`` strategy when no encoder is given.
         styles: Also write each view's instruction in these styles (see :data:`.STYLES`).
+        write_instructions: For seeds without an instruction, first ask the LLM to write one (the
+            original view) from the query and the two documents; when False such seeds are recorded as
+            failed.
         limit: Only the first ``limit`` seeds.
         progress: Show a progress bar with done / failed / skipped counts.
 
@@ -194,6 +210,8 @@ def run_synthesis(
         "styles": list(style_names),
         "style_prompt": STYLE_PROMPT_VERSION if style_names else None,
     }
+    if not write_instructions:
+        settings["write_instructions"] = False
 
     def jobs():  # noqa: ANN202 - generator
         for line, seed in rows:
@@ -202,7 +220,7 @@ def run_synthesis(
 
     def work(payload: tuple[SeedTuple, str]) -> Outcome:
         seed, ch = payload
-        outcome = reverse_polarity(client, seed, choose, verify, style_names)
+        outcome = reverse_polarity(client, seed, choose, verify, style_names, write_instructions)
         if outcome.row is not None:
             outcome.row["content_hash"] = ch
         return outcome

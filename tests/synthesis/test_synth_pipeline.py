@@ -86,6 +86,16 @@ def test_missing_instruction_is_written_first(tmp_path, llm_server):
     assert llm_server.count("original_instruction") == 2
 
 
+def test_seeds_without_instruction_can_be_recorded_instead(tmp_path, llm_server):
+    rows = seed_rows(2)
+    del rows[0]["instruction"]
+    seeds = write_jsonl(tmp_path / "seeds.jsonl", rows)
+    s = synth(tmp_path, llm_server, seeds, write_instructions=False)
+    assert (s.counts.done, s.counts.failed) == (1, 1) and llm_server.count("original_instruction") == 0
+    (fail,) = read_jsonl(tmp_path / "pairs.jsonl.failures.jsonl")
+    assert fail["line"] == 1 and fail["reason"].startswith("missing instruction")
+
+
 def test_no_verify_makes_one_call_per_row(tmp_path, llm_server):
     seeds = write_jsonl(tmp_path / "seeds.jsonl", seed_rows(4))
     s = synth(tmp_path, llm_server, seeds, verify=False)
