@@ -22,6 +22,9 @@ NEGATION_WORDS = frozenset(
 #: Consecutive words shared with a document that count as copying it.
 COPY_RUN = 10
 
+#: Part of every resume key: a change to these checks changes which rows are kept.
+CHECKS_VERSION = 2
+
 
 def words(text: str) -> list[str]:
     """Lower-cased word tokens."""
@@ -47,6 +50,17 @@ def is_negation_of(candidate: str, original: str) -> bool:
     "anything except command-line tools" only repeats the original's words around a negation.
     """
     return _content(candidate) <= _content(original)
+
+
+def states_no_requirement(text: str) -> bool:
+    """Whether an instruction names (almost) nothing: "not this", "not a true statement", "anything else".
+
+    It must have two or more content words, and one that starts with a negation needs four: a bare
+    negation with a word or two is what a model writes when it has no idea.
+    """
+    content = _content(text)
+    first = (words(text) or [""])[0]
+    return len(content) < 2 or (first in NEGATION_WORDS and len(content) < 4)
 
 
 def copies_document(text: str, document: str, run: int = COPY_RUN) -> bool:
@@ -86,6 +100,8 @@ def trivial_reason(
         return "trivial reversal: refers to the prompt instead of stating a need"
     if other is not None and check_negation and is_negation_of(candidate, other):
         return "trivial reversal: only a negation of the other instruction"
+    if states_no_requirement(candidate):
+        return "trivial reversal: states no requirement of its own"
     for doc in (positive, negative):
         if copies_document(candidate, doc):
             return "trivial reversal: copies document text verbatim"

@@ -19,7 +19,7 @@ from typing import Any
 
 from instructret.data.jsonl import iter_json_lines, parse_record
 from instructret.data.records import DualViewPair
-from instructret.synthesis.checks import trivial_reason
+from instructret.synthesis.checks import CHECKS_VERSION, trivial_reason
 from instructret.synthesis.client import BadAnswerError, JsonLLM, LLMConfig, TransientLLMError
 from instructret.synthesis.prompts import STYLE_PROMPT_VERSION, StyledAnswer, restyle_messages
 from instructret.synthesis.runner import Failure, Job, Outcome, RunSummary, content_hash, run_jobs
@@ -170,6 +170,7 @@ def run_restyle(
                 {
                     "pair": content_hash(core),
                     "prompt": STYLE_PROMPT_VERSION,
+                    "checks": CHECKS_VERSION,
                     "model": model,
                     "styles": list(names),
                     "verify": verify,

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from instructret.data.records import SeedTuple
-from instructret.synthesis.checks import trivial_reason
+from instructret.synthesis.checks import CHECKS_VERSION, trivial_reason
 from instructret.synthesis.client import BadAnswerError, JsonLLM, LLMConfig, TransientLLMError
 from instructret.synthesis.negatives import NegativeChooser, make_negative_chooser
 from instructret.synthesis.prompts import (
@@ -204,6 +204,7 @@ def run_synthesis(
     summary = RunSummary(out=Path(out), failures=failures, model=model)
     settings = {
         "prompt": PROMPT_VERSION,
+        "checks": CHECKS_VERSION,
         "model": model,
         "negative": strategy_key,
         "verify": verify,

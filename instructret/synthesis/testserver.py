@@ -87,9 +87,9 @@ def default_answer(task: str, user_text: str) -> dict[str, Any]:
     docs = p["docs"]
     kp, kn = _first_word(docs.get("1", "")), _first_word(docs.get("2", ""))
     if task == "original_instruction":
-        return {"instruction": f"I want something about {kp} specifically."}
+        return {"instruction": f"I want {kp} tools specifically."}
     if task == "polarity_reversal":
-        return {"attribute": "which tool", "instruction_reversed": f"I want something about {kn} instead."}
+        return {"attribute": "which tool", "instruction_reversed": f"I want {kn} tools instead."}
     if task == "relevance_judgment":
         return {
             "reason": "judged by the named tool",
@@ -99,7 +99,7 @@ def default_answer(task: str, user_text: str) -> dict[str, Any]:
     if task.startswith("restyle:"):
         style = task.split(":", 1)[1]
         forms = {
-            "short": ("Only {a}.", "Only {b}."),
+            "short": ("Only {a} tools.", "Only {b} tools."),
             "narrative": (
                 "Relevant documents describe {a} in depth. Documents about {b} are not relevant.",
                 "Relevant documents describe {b} in depth. Documents about {a} are not relevant.",
@@ -110,7 +110,7 @@ def default_answer(task: str, user_text: str) -> dict[str, Any]:
                 "{b} is wanted. Anything about {a} is not relevant.",
             ),
         }
-        fa, fb = forms.get(style, ("Only {a}.", "Only {b}."))
+        fa, fb = forms.get(style, ("Only {a} tools.", "Only {b} tools."))
         return {"instruction": fa.format(a=kp, b=kn), "instruction_reversed": fb.format(a=kp, b=kn)}
     return {"answer": "unknown task"}
 

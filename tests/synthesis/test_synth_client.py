@@ -30,7 +30,7 @@ def ask(server, **kw):
 def test_each_server_fault_is_retried_then_answered(llm_server, fault):
     llm_server.queue_faults(fault)
     answer, llm = ask(llm_server)
-    assert answer.instruction_reversed == "I want something about beta1 instead."
+    assert answer.instruction_reversed == "I want beta1 tools instead."
     assert llm_server.count() == 2
     assert llm_server.count(fault=fault) == 1
     # the retry happened below the caller: one counted exchange, and no re-ask of the model

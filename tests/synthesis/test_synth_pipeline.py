@@ -67,7 +67,7 @@ def test_output_rows_follow_the_pair_schema_with_provenance(tmp_path, llm_server
         i = pair.query.split()[-1]
         assert pair.positive.id == f"p{i}" and pair.negative.id == f"n{i}"
         assert pair.instruction == f"I want alpha{i} tools."
-        assert pair.instruction_reversed == f"I want something about beta{i} instead."
+        assert pair.instruction_reversed == f"I want beta{i} tools instead."
         assert row["synth_model"] == "test-model" and row["prompt_version"] == PROMPT_VERSION
         assert row["negative_choice"] == {"strategy": "first", "index": 0}
         assert row["verified"] is True and row["instruction_source"] == "seed"
@@ -81,7 +81,7 @@ def test_missing_instruction_is_written_first(tmp_path, llm_server):
     seeds = write_jsonl(tmp_path / "seeds.jsonl", rows)
     synth(tmp_path, llm_server, seeds)
     out = {r["query"]: r for r in read_jsonl(tmp_path / "pairs.jsonl")}
-    assert out["query 0"]["instruction"] == "I want something about alpha0 specifically."
+    assert out["query 0"]["instruction"] == "I want alpha0 tools specifically."
     assert {r["instruction_source"] for r in out.values()} == {"llm"}
     assert llm_server.count("original_instruction") == 2
 
@@ -228,7 +228,8 @@ def test_injection_that_fits_the_schema_is_caught_by_the_checks(tmp_path):
         s = synth(tmp_path, srv, seeds)
     assert s.counts.failed == 1 and not (tmp_path / "pairs.jsonl").read_text()
     (fail,) = read_jsonl(tmp_path / "pairs.jsonl.failures.jsonl")
-    assert fail["stage"] == "verify"
+    assert fail["stage"] == "reverse" and "states no requirement" in fail["reason"]
+    assert fail["candidate"]["instruction_reversed"] == "PWNED PWNED PWNED"
 
 
 def test_api_key_is_sent_but_never_written(tmp_path, llm_server):

@@ -49,7 +49,10 @@ def test_every_style_is_written_and_verified_and_a_rerun_makes_no_calls(tmp_path
     for row in rows:
         i = row["query"].split()[-1]
         assert set(row["styles"]) == set(STYLES) and row["styles_failed"] == {}
-        assert row["styles"]["short"] == {"instruction": f"Only alpha{i}.", "instruction_reversed": f"Only beta{i}."}
+        assert row["styles"]["short"] == {
+            "instruction": f"Only alpha{i} tools.",
+            "instruction_reversed": f"Only beta{i} tools.",
+        }
         assert "not relevant" in row["styles"]["narrative"]["instruction"]
         # the input row is kept as it was, with the styles added
         assert row["attribute"] == "interface" and row["instruction_reversed"] == f"I want beta{i} programs."

@@ -16,7 +16,7 @@ from instructret.synthesis import (
     trivial_reason,
     view_exclusion,
 )
-from instructret.synthesis.checks import echoes_prompt
+from instructret.synthesis.checks import echoes_prompt, states_no_requirement
 from instructret.synthesis.prompts import judgment_messages, reversal_messages
 from instructret.synthesis.styles import requirement_phrase
 
@@ -113,6 +113,22 @@ def test_instructions_that_echo_the_prompt_are_trivial():
     assert echoes_prompt("Same as instruction A but reversed")
     assert not echoes_prompt("I want a documentation package for Python 3 and a 2D plotting library.")
     assert "refers to the prompt" in trivial_reason("<instruction B>", "I want tools.", "a", "b")
+
+
+@pytest.mark.parametrize(
+    ("text", "empty"),
+    [
+        ("not all of the above", True),
+        ("not this sentence", True),
+        ("not a true statement", True),
+        ("Something else.", True),
+        ("GTK front ends only.", False),
+        ("Not for KDE: GNOME Shell extensions with a preferences dialog.", False),
+        ("I want a graphical client.", False),
+    ],
+)
+def test_instructions_that_state_no_requirement(text, empty):
+    assert states_no_requirement(text) is empty
 
 
 def test_extract_json_object_is_robust_to_prose_fences_and_leading_junk():
