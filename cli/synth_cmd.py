@@ -171,7 +171,7 @@ def register(app: typer.Typer) -> None:
                 styles=styles or (),
                 write_instructions=write_instructions,
                 limit=limit,
-                progress=progress,
+                progress=progress and not as_json,  # keep stdout pure JSON
             )
         _report(summary, as_json)
 
@@ -219,6 +219,6 @@ def register(app: typer.Typer) -> None:
                 concurrency=_concurrency(concurrency, llm),
                 verify=verify,
                 limit=limit,
-                progress=progress,
+                progress=progress and not as_json,  # keep stdout pure JSON
             )
         _report(summary, as_json)
