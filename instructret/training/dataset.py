@@ -166,7 +166,8 @@ def build_training_set(
     """Read dual-view (and general) pairs into training rows and their batch layout.
 
     Args:
-        pairs: One or more dual-view pair files (JSONL, the DESIGN.md "dual-view pair" schema).
+        pairs: One or more dual-view pair files (JSONL, the DESIGN.md "dual-view pair" schema); may be empty
+            when ``general`` is given, to train on general pairs only (all of them every epoch).
         template: How query and instruction become the anchor text.
         views: ``"dual"`` trains on both views of every pair (each view's document is the other's in-batch
             negative); ``"original"`` only on view A (the instruction-only baseline).
@@ -191,8 +192,8 @@ def build_training_set(
     if general_ratio < 0:
         raise InstructretError(f"general ratio must be >= 0, got {general_ratio}")
     paths = [Path(pairs)] if isinstance(pairs, str | Path) else [Path(p) for p in pairs]
-    if not paths:
-        raise InstructretError("no dual-view pairs file given")
+    if not paths and general is None:
+        raise InstructretError("no dual-view pairs file given (nor a general file to train on general pairs only)")
     rows = _Rows(explicit_negatives)
     stats = DataStats()
     units: list[Unit] = []
@@ -237,7 +238,8 @@ def build_training_set(
         pool = _general_units(rows, Path(general), template, explicit_negatives, seed)
         stats.files.append({"role": "general", **file_info(general)})
     stats.general_available = len(pool)
-    per_epoch = min(len(pool), round(general_ratio * stats.pairs)) if pool else 0
+    # With no dual-view pairs (the general-only baseline of the ablation), every epoch uses the whole pool.
+    per_epoch = (min(len(pool), round(general_ratio * stats.pairs)) if paths else len(pool)) if pool else 0
 
     layout = BatchLayout(units=units, pool=pool, pool_per_epoch=per_epoch, row_docs=rows.row_docs)
     stats.rows = len(rows.row_docs)
