@@ -100,6 +100,9 @@ def register(app: typer.Typer) -> None:
         ] = False,
         mini_batch_size: Annotated[int, typer.Option(help="Mini-batch size of --cached.")] = 32,
         scale: Annotated[float, typer.Option(help="Loss similarity scale (1 / temperature).")] = 20.0,
+        gather_across_devices: Annotated[
+            bool, typer.Option(help="Multi-GPU: use every device's documents as in-batch negatives.")
+        ] = False,
         save_steps: Annotated[int, typer.Option(help="Write a resumable checkpoint every N steps.")] = 500,
         save_total_limit: Annotated[int, typer.Option(help="Checkpoints kept.")] = 2,
         keep_checkpoints: Annotated[bool, typer.Option(help="Keep OUTPUT/checkpoints after a finished run.")] = False,
@@ -149,6 +152,7 @@ def register(app: typer.Typer) -> None:
             cached=cached,
             mini_batch_size=mini_batch_size,
             scale=scale,
+            gather_across_devices=gather_across_devices,
             save_steps=save_steps,
             save_total_limit=save_total_limit,
             keep_checkpoints=keep_checkpoints,

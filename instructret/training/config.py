@@ -31,6 +31,7 @@ RESUME_KEYS = (
     "cached",
     "mini_batch_size",
     "scale",
+    "gather_across_devices",
     "template",
 )
 
@@ -68,6 +69,8 @@ class TrainConfig:
         cached: Use CachedMultipleNegativesRankingLoss (large batches on small memory).
         mini_batch_size: Mini-batch size of the cached loss.
         scale: Similarity scale of the loss (1 / temperature).
+        gather_across_devices: On several GPUs, score every query against the documents of all devices'
+            batches (more in-batch negatives) instead of its own device's batch only.
         save_steps: Write a resumable checkpoint every this many steps.
         save_total_limit: Checkpoints kept.
         keep_checkpoints: Keep ``output_dir/checkpoints`` after a finished run.
@@ -103,6 +106,7 @@ class TrainConfig:
     cached: bool = False
     mini_batch_size: int = 32
     scale: float = 20.0
+    gather_across_devices: bool = False
     save_steps: int = 500
     save_total_limit: int = 2
     keep_checkpoints: bool = False

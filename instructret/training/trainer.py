@@ -13,7 +13,7 @@ import os
 import shutil
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -174,6 +174,8 @@ def _check_options(config: TrainConfig) -> None:
 def _run_record(config: TrainConfig, files: list[dict[str, Any]]) -> dict[str, Any]:
     settings = config.to_dict()
     record = {key: settings[key] for key in RESUME_KEYS}
+    record["pairs"] = [str(Path(p).resolve()) for p in config.pairs]
+    record["general"] = str(config.general.resolve()) if config.general else None
     record["data"] = [{k: f[k] for k in ("role", "sha256")} for f in files]
     return record
 
@@ -216,9 +218,13 @@ def _checkpoint_to_resume(config: TrainConfig, record: dict[str, Any]) -> Path |
 def _build_loss(config: TrainConfig, model: Any) -> Any:
     if config.cached:
         return CachedMultipleNegativesRankingLoss(
-            model, scale=config.scale, mini_batch_size=config.mini_batch_size, show_progress_bar=False
+            model,
+            scale=config.scale,
+            mini_batch_size=config.mini_batch_size,
+            gather_across_devices=config.gather_across_devices,
+            show_progress_bar=False,
         )
-    return MultipleNegativesRankingLoss(model, scale=config.scale)
+    return MultipleNegativesRankingLoss(model, scale=config.scale, gather_across_devices=config.gather_across_devices)
 
 
 def _training_args(config: TrainConfig, device: str, has_evaluator: bool) -> SentenceTransformerTrainingArguments:
@@ -253,7 +259,7 @@ def _training_args(config: TrainConfig, device: str, has_evaluator: bool) -> Sen
     )
 
 
-def train_dual_view(config: TrainConfig) -> TrainResult:
+def train_dual_view(config: TrainConfig, callbacks: Sequence[TrainerCallback] = ()) -> TrainResult:
     """Fine-tune ``config.model`` on dual-view pairs and save a ready-to-use model in ``config.output_dir``.
 
     The output loads with plain ``SentenceTransformer(path)`` and with ``InstructEncoder(path)`` (which
@@ -262,6 +268,7 @@ def train_dual_view(config: TrainConfig) -> TrainResult:
 
     Args:
         config: The run's settings (see :class:`~instructret.training.config.TrainConfig`).
+        callbacks: Extra `transformers.TrainerCallback` objects (logging, timing, early stopping ...).
 
     Returns:
         A :class:`~instructret.training.config.TrainResult`.
@@ -312,7 +319,7 @@ def train_dual_view(config: TrainConfig) -> TrainResult:
         train_dataset=tset.to_dataset(),
         loss=_build_loss(config, model),
         evaluator=evaluator,
-        callbacks=[stop],
+        callbacks=[stop, *callbacks],
         layout=tset.layout,
     )
     main = trainer.is_world_process_zero()
