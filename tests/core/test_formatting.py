@@ -52,3 +52,14 @@ def test_template_round_trip_and_precedence(tmp_path):
     # the model's own template wins over the default; an explicit override wins over both
     assert resolve_template(tmp_path).template == "query: {query} | need: {instruction}"
     assert resolve_template(tmp_path, "{instruction} {query}").template == "{instruction} {query}"
+
+
+def test_package_exports_load_lazily():
+    import subprocess
+    import sys
+
+    code = ("import sys, instructret; assert 'chromadb' not in sys.modules; "
+            "from instructret import InstructEncoder, InstructIndex, InstructionTemplate; "
+            "assert 'chromadb' in sys.modules; print(instructret.__version__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0.1.0"
