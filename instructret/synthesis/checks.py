@@ -8,6 +8,7 @@ dropped with a reason.
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
@@ -23,7 +24,7 @@ NEGATION_WORDS = frozenset(
 COPY_RUN = 10
 
 #: Part of every resume key: a change to these checks changes which rows are kept.
-CHECKS_VERSION = 2
+CHECKS_VERSION = 3
 
 
 def words(text: str) -> list[str]:
@@ -63,6 +64,21 @@ def states_no_requirement(text: str) -> bool:
     return len(content) < 2 or (first in NEGATION_WORDS and len(content) < 4)
 
 
+def nearly_same(a: str, b: str, max_extra: int = 3) -> bool:
+    """Whether two instructions are the same words except for a few added or dropped ones.
+
+    A real reversal *replaces* words ("a GTK app" / "a Qt app"); text that only gains a tail such as
+    "Rewrite B" or loses a word or two says the same thing.
+    """
+    wa, wb = words(a), words(b)
+    if not wa or not wb:
+        return wa == wb
+    ops = [op for op in SequenceMatcher(None, wa, wb, autojunk=False).get_opcodes() if op[0] != "equal"]
+    if any(tag == "replace" for tag, *_ in ops):
+        return False
+    return sum(max(i2 - i1, j2 - j1) for _, i1, i2, j1, j2 in ops) <= max_extra
+
+
 def copies_document(text: str, document: str, run: int = COPY_RUN) -> bool:
     """Whether ``text`` repeats ``run`` or more consecutive words of ``document``, or all of a short one."""
     t, d = words(text), words(document)
@@ -98,6 +114,8 @@ def trivial_reason(
     """
     if echoes_prompt(candidate):
         return "trivial reversal: refers to the prompt instead of stating a need"
+    if other is not None and nearly_same(candidate, other):
+        return "trivial reversal: (nearly) the same text as the other instruction"
     if other is not None and check_negation and is_negation_of(candidate, other):
         return "trivial reversal: only a negation of the other instruction"
     if states_no_requirement(candidate):

@@ -67,8 +67,6 @@ def restyle_views(
             reason = trivial_reason(a, None, positive, negative) or trivial_reason(
                 b, a, positive, negative, check_negation=not spec.states_exclusion
             )
-            if reason is None and a == b:
-                reason = "trivial reversal: both variants are the same text"
             if reason is None and spec.example in (a, b):
                 reason = "trivial reversal: copies the style's example from the prompt"
             if reason is None and spec.states_exclusion and not (states_exclusion(a) and states_exclusion(b)):

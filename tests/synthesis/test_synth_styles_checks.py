@@ -16,7 +16,7 @@ from instructret.synthesis import (
     trivial_reason,
     view_exclusion,
 )
-from instructret.synthesis.checks import echoes_prompt, states_no_requirement
+from instructret.synthesis.checks import echoes_prompt, nearly_same, states_no_requirement
 from instructret.synthesis.prompts import judgment_messages, reversal_messages
 from instructret.synthesis.styles import requirement_phrase
 
@@ -129,6 +129,20 @@ def test_instructions_that_echo_the_prompt_are_trivial():
 )
 def test_instructions_that_state_no_requirement(text, empty):
     assert states_no_requirement(text) is empty
+
+
+def test_nearly_same_text_is_trivial_but_swapped_exclusions_are_not():
+    a = "Exclusion: not relevant, a hand-tuned bitmap font for X at four fixed pixel sizes."
+    assert nearly_same(a, a + " Rewrite B")
+    assert "nearly) the same text" in trivial_reason(a + " Rewrite B", a, "p", "n", check_negation=False)
+    x = "Bitmap fonts for X at fixed pixel sizes are wanted. Scalable outline fonts for fontconfig are not relevant."
+    y = "Scalable outline fonts for fontconfig are wanted. Bitmap fonts for X at fixed pixel sizes are not relevant."
+    assert not nearly_same(x, y)
+    assert not nearly_same(
+        "I am a teacher and need a program for Linux with GTK", "I am a teacher and need a program for Linux with Qt"
+    )
+    assert nearly_same("I want a GTK program", "I want a GTK program.")
+    assert trivial_reason(y, x, "p", "n", check_negation=False) is None
 
 
 def test_extract_json_object_is_robust_to_prose_fences_and_leading_junk():
