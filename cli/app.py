@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+
 from instructret.cli import bench_cmd, index_cmds, quickstart_cmd, synth_cmd, train_cmd
 
 app = typer.Typer(
@@ -17,6 +18,7 @@ index_cmds.register(app)
 quickstart_cmd.register(app)
 synth_cmd.register(app)
 bench_cmd.register(app)
+train_cmd.register(app)
 
 
 def main() -> None:
