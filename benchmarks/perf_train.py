@@ -10,8 +10,12 @@ sentence-transformers batch sampler; ours adds the dual-view sampler, the Ctrl-C
 of the pipeline. Steps/s is timed inside each trainer's loop, from the end of step ``--skip`` (warm-up:
 the first steps allocate memory) to the end of the last step. Runs alternate (plain, ours, plain, ours, ...)
 so that machine load hits both alike; each repeat gives one ratio and the median ratio is reported. The
-goal is a ratio of at least 0.95. Data: ``--pairs``, else ``../shared/data/dualview-train/dualview.jsonl`` when it
-exists, else synthetic pairs.
+goal is a ratio of at least 0.95.
+
+Data: by default synthetic pairs whose texts all exceed the sequence length, so both runs do identical work
+per step and the ratio measures our overhead alone. With ``--pairs FILE`` (e.g. ``--pairs shared`` for
+``../shared/data/dualview-train/dualview.jsonl``) real rows are used; then the two runs see different
+batches (different padding), which adds noise of a few percent over a short run.
 """
 
 from __future__ import annotations
@@ -58,15 +62,18 @@ class StepTimer(TrainerCallback):
         return self.steps / (self.end - self.start)
 
 
-def synthetic_pairs(path: Path, n: int = 200) -> Path:
+def synthetic_pairs(path: Path, n: int = 400) -> Path:
+    """Pairs whose every text is longer than any --max-seq-length used here, so that every batch of either run
+    has the same shape (batch x max_seq_length) and the two runs do exactly the same arithmetic per step."""
+    filler = " ".join(f"word{k}" for k in range(300))
     rows = []
     for i in range(n):
         rows.append({
             "query": f"tool for task {i % 20}",
-            "instruction": f"It must run in a terminal, variant {i}.",
-            "instruction_reversed": f"It must have a graphical window, variant {i}.",
-            "positive": {"id": f"a{i}", "text": f"tool{i}a: a console program for task {i % 20}, variant {i}."},
-            "negative": {"id": f"b{i}", "text": f"tool{i}b: a desktop program for task {i % 20}, variant {i}."},
+            "instruction": f"It must run in a terminal, variant {i}. {filler}",
+            "instruction_reversed": f"It must have a graphical window, variant {i}. {filler}",
+            "positive": {"id": f"a{i}", "text": f"tool{i}a: a console program for task {i % 20}. {filler}"},
+            "negative": {"id": f"b{i}", "text": f"tool{i}b: a desktop program for task {i % 20}. {filler}"},
         })
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return path
@@ -130,7 +137,10 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="perf-train-") as tmp:
         tmp = Path(tmp)
-        pairs = args.pairs or (SHARED_PAIRS if SHARED_PAIRS.is_file() else synthetic_pairs(tmp / "pairs.jsonl"))
+        if args.pairs is None:
+            pairs = synthetic_pairs(tmp / "pairs.jsonl")
+        else:
+            pairs = SHARED_PAIRS if str(args.pairs) == "shared" else args.pairs
         _, local = resolve_model_path(args.model)
         tset = build_training_set(pairs, resolve_template(local), seed=args.seed)
         print(f"data: {pairs} ({tset.stats.pairs} pairs, {len(tset)} rows); model {args.model} on {args.device} "

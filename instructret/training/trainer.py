@@ -151,6 +151,8 @@ def _resolve_style_names(config: TrainConfig) -> list[str] | None:
         for _, obj in iter_json_lines(path):
             for name in obj.get("styles") or {}:
                 found.setdefault(name, None)
+    if len(found) == 1:
+        logger.warning("--style-mix: the pairs carry no styled instructions (add them with `instructret restyle`)")
     return list(found)
 
 
@@ -187,8 +189,8 @@ def _checkpoint_to_resume(config: TrainConfig, record: dict[str, Any]) -> Path |
     latest = get_last_checkpoint(str(ckpt_dir)) if ckpt_dir.is_dir() else None
     finished = (out / "modules.json").is_file()
     if config.overwrite:
-        if ckpt_dir.is_dir():
-            shutil.rmtree(ckpt_dir)
+        if ckpt_dir.is_dir() and int(os.environ.get("RANK", "0")) == 0:  # one process deletes
+            shutil.rmtree(ckpt_dir, ignore_errors=True)
         return None
     if config.resume:
         if latest is None:
@@ -212,6 +214,17 @@ def _checkpoint_to_resume(config: TrainConfig, record: dict[str, Any]) -> Path |
                                "continue it or --overwrite to start over")
     if finished:
         raise InstructretError(f"{out} already holds a trained model; pass --overwrite to replace it")
+    return None
+
+
+def _logged_eval(log_history: list[dict[str, Any]], step: int, name: str) -> dict[str, float] | None:
+    """The dev metrics the trainer already logged at ``step`` (its last evaluation), so they are not redone."""
+    from instructret.training.evaluator import METRICS
+
+    keys = [f"{name}_{metric}" for metric in METRICS]
+    for entry in reversed(log_history):
+        if entry.get("step") == step and all(f"eval_{k}" in entry for k in keys):
+            return {k: float(entry[f"eval_{k}"]) for k in keys}
     return None
 
 
@@ -362,7 +375,7 @@ def train_dual_view(config: TrainConfig, callbacks: Sequence[TrainerCallback] = 
     trainer.accelerator.wait_for_everyone()
     if main:
         if evaluator is not None:
-            result.dev_after = evaluator(model)
+            result.dev_after = _logged_eval(result.log_history, step, evaluator.name) or evaluator(model)
         model.save(str(config.output_dir))
         save_template(config.output_dir, template)
         write_training_metadata(config, result, template)

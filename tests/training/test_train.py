@@ -88,6 +88,8 @@ def test_dev_metrics_before_during_and_after(reference):
     during = [e for e in reference.log_history if "eval_dev_pmrr" in e]
     assert [e["step"] for e in during] == [3, 6]
     assert reference.dev_before != reference.dev_after  # the weights changed
+    # the final evaluation is the one logged at the last step, not a second run
+    assert {f"eval_{k}": v for k, v in reference.dev_after.items()}.items() <= during[-1].items()
 
 
 class _InterruptAt(TrainerCallback):
