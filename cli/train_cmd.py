@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -170,6 +171,8 @@ def register(app: typer.Typer) -> None:
         except TrainingInterrupted as exc:
             err_console.print(f"interrupted: {exc}", highlight=False, soft_wrap=True)
             sys.exit(130)
+        if int(os.environ.get("RANK", "0")) != 0:
+            return  # under torchrun / accelerate launch, only the main process reports
         stats = result.data
         console.print(
             f"trained {result.global_step} steps ({result.epochs:.2f} epochs) on {stats.pairs} dual-view pairs "

@@ -11,6 +11,7 @@ and the sampler picks one per view and epoch. General pairs are plain (query -> 
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,8 @@ from instructret.data.records import DualViewPair, GeneralPair
 from instructret.errors import InputError, InstructretError
 from instructret.formatting import InstructionTemplate
 from instructret.training.sampler import BatchLayout, Unit
+
+logger = logging.getLogger(__name__)
 
 #: Style name of a row's own top-level ``instruction`` / ``instruction_reversed``.
 ORIGINAL_STYLE = "original"
@@ -240,6 +243,9 @@ def build_training_set(
     stats.general_available = len(pool)
     # With no dual-view pairs (the general-only baseline of the ablation), every epoch uses the whole pool.
     per_epoch = (min(len(pool), round(general_ratio * stats.pairs)) if paths else len(pool)) if pool else 0
+    if paths and pool and round(general_ratio * stats.pairs) > per_epoch:
+        logger.warning("general ratio %.2f asks for %d general pairs per epoch but %s has %d: using all of them",
+                       general_ratio, round(general_ratio * stats.pairs), general, len(pool))
 
     layout = BatchLayout(units=units, pool=pool, pool_per_epoch=per_epoch, row_docs=rows.row_docs)
     stats.rows = len(rows.row_docs)
