@@ -90,7 +90,10 @@ def register(app: typer.Typer) -> None:
         lr: Annotated[float, typer.Option(help="Peak learning rate.")] = 5e-6,
         warmup: Annotated[float, typer.Option(help="Warmup as a fraction of all steps.")] = 0.1,
         weight_decay: Annotated[float, typer.Option(help="AdamW weight decay.")] = 0.01,
-        max_seq_length: Annotated[int | None, typer.Option(help="Truncate inputs to this many tokens.")] = None,
+        max_seq_length: Annotated[
+            int | None, typer.Option(help="Truncate training inputs to this many tokens (the saved model keeps its "
+                                          "own limit).")
+        ] = None,
         precision: Annotated[
             PrecisionChoice, typer.Option(help="auto: bf16 (or fp16) on GPU, fp32 on CPU.")
         ] = PrecisionChoice.auto,

@@ -62,7 +62,8 @@ class TrainConfig:
         lr: Peak learning rate.
         warmup_ratio: Fraction of steps with linear warmup.
         weight_decay: AdamW weight decay.
-        max_seq_length: Truncate inputs to this many tokens (None: the model's own limit).
+        max_seq_length: Truncate training inputs to this many tokens (None: the model's own limit). Dev
+            evaluation and the saved model keep the model's own limit.
         precision: ``auto`` (bf16 on GPUs that support it, else fp16 on GPU, fp32 on CPU), or forced.
         seed: Seed for data order, style draws, general draws and initialisation of anything random.
         gradient_checkpointing: Trade compute for memory.

@@ -29,6 +29,8 @@ class FollowIREvaluator(SentenceEvaluator):
         name: Prefix of the logged metric names.
         batch_size: Encoding batch size.
         show_progress: Show encoding progress bars.
+        max_seq_length: Evaluate at this input length (the model's own, not a shorter training cap:
+            FollowIR narratives are long), restoring the training length afterwards. None: as the model is.
     """
 
     def __init__(
@@ -38,6 +40,7 @@ class FollowIREvaluator(SentenceEvaluator):
         name: str = "dev",
         batch_size: int = 32,
         show_progress: bool = False,
+        max_seq_length: int | None = None,
     ):
         super().__init__()
         from instructret.evaluation import load_followir
@@ -48,6 +51,7 @@ class FollowIREvaluator(SentenceEvaluator):
         self.name = name
         self.batch_size = batch_size
         self.show_progress = show_progress
+        self.max_seq_length = max_seq_length
         self.primary_metric = "pmrr"
 
     def __call__(
@@ -57,8 +61,14 @@ class FollowIREvaluator(SentenceEvaluator):
         from instructret.evaluation import evaluate_followir
 
         encoder = InstructEncoder.from_model(model, self.template, name="training", batch_size=self.batch_size)
-        # No cache directory: the weights change between calls, so every call encodes afresh.
-        result = evaluate_followir(encoder, self.dataset, cache_dir=None, show_progress=self.show_progress)
+        training_length = model.max_seq_length
+        if self.max_seq_length is not None:
+            model.max_seq_length = self.max_seq_length
+        try:
+            # No cache directory: the weights change between calls, so every call encodes afresh.
+            result = evaluate_followir(encoder, self.dataset, cache_dir=None, show_progress=self.show_progress)
+        finally:
+            model.max_seq_length = training_length
         values = (result.pmrr, result.map_at_1000, result.ndcg_at_5)
         metrics = self.prefix_name_to_metrics(dict(zip(METRICS, values, strict=True)), self.name)
         self.store_metrics_in_model_card_data(model, metrics, epoch, steps)

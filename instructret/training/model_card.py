@@ -81,7 +81,7 @@ def card_section(config: TrainConfig, result: TrainResult, template: Instruction
         "",
         f"{rec['pairs']} dual-view pairs; {rec['general_per_epoch']} general pairs drawn per epoch.",
     ]
-    if rec["styles"]:
+    if config.styles or config.style_mix:
         counts = ", ".join(f"{k}: {v}" for k, v in sorted(rec["styles"].items()))
         lines.append(f"Instruction styles (views that can use each): {counts}; fallbacks to original: "
                      f"{rec['style_fallbacks']}.")

@@ -317,13 +317,16 @@ def train_dual_view(config: TrainConfig, callbacks: Sequence[TrainerCallback] = 
     resume_from = _checkpoint_to_resume(config, record)
 
     model = load_sentence_transformer(config.model, device=device)
+    # --max-seq-length caps training inputs only: evaluation and the saved model keep the model's own limit.
+    native_length = model.max_seq_length
     if config.max_seq_length:
         model.max_seq_length = config.max_seq_length
     evaluator = None
     if config.eval_dir is not None:
         from instructret.training.evaluator import FollowIREvaluator
 
-        evaluator = FollowIREvaluator(config.eval_dir, template, show_progress=config.show_progress)
+        evaluator = FollowIREvaluator(config.eval_dir, template, show_progress=config.show_progress,
+                                      max_seq_length=native_length)
 
     stop = StopOnRequest()
     trainer = DualViewTrainer(
@@ -376,6 +379,7 @@ def train_dual_view(config: TrainConfig, callbacks: Sequence[TrainerCallback] = 
     if main:
         if evaluator is not None:
             result.dev_after = _logged_eval(result.log_history, step, evaluator.name) or evaluator(model)
+        model.max_seq_length = native_length
         model.save(str(config.output_dir))
         save_template(config.output_dir, template)
         write_training_metadata(config, result, template)

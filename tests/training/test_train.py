@@ -60,6 +60,7 @@ def test_saved_model_reloads_with_template(reference):
     plain = SentenceTransformer(str(out), device="cpu")
     enc = InstructEncoder(str(out), device="cpu")
     assert enc.template.template == TEMPLATE == load_template(out).template
+    assert plain.max_seq_length == 256  # trained at 48 tokens, saved with MiniLM's own limit
     assert enc.format_queries(["q"], "i") == ["i || q"]
     text = "Anything opening a desktop window with menus is not relevant. || music player"
     np.testing.assert_allclose(plain.encode([text], normalize_embeddings=True),
