@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
 from instructret.cli.common import (
     CollectionOpt,
     DbOpt,
@@ -17,7 +18,6 @@ from instructret.cli.common import (
     console,
     user_errors,
 )
-
 from instructret.data import read_corpus
 from instructret.encoder import DEFAULT_MODEL, InstructEncoder
 from instructret.errors import InstructretError

@@ -3,8 +3,9 @@ import subprocess
 import sys
 
 import pytest
-from instructret.cli.app import app
 from typer.testing import CliRunner
+
+from instructret.cli.app import app
 
 runner = CliRunner()
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import chromadb
 import numpy as np
 import pytest
-from instructret.integrations.langchain import InstructEmbeddings, InstructRetriever
 from langchain_chroma import Chroma
 from md_corpus import CLI_ONLY, IDS, METADATAS, QUERY, TEXTS, unique_collection
+
+from instructret.integrations.langchain import InstructEmbeddings, InstructRetriever
 
 
 def ranking(docs) -> list[str]:

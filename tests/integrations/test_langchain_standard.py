@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from instructret.integrations.langchain import InstructEmbeddings, InstructRetriever
 from langchain_tests.integration_tests import EmbeddingsIntegrationTests, RetrieversIntegrationTests
 from langchain_tests.unit_tests import EmbeddingsUnitTests
 from md_corpus import QUERY, fill
 
 from instructret.index import InstructIndex
+from instructret.integrations.langchain import InstructEmbeddings, InstructRetriever
 
 EMBEDDING_PARAMS = {"model": "minilm", "device": "cpu", "instruction": "only command-line programs"}
 

@@ -7,7 +7,6 @@ from urllib.parse import urlparse
 import chromadb
 import numpy as np
 import pytest
-from instructret.integrations.llama_index import InstructEmbedding, InstructRetriever
 from llama_index.core import Document, MockEmbedding, StorageContext, VectorStoreIndex
 from llama_index.core.llms import MockLLM
 from llama_index.core.query_engine import RetrieverQueryEngine
@@ -17,6 +16,7 @@ from llama_index.vector_stores.chroma import ChromaVectorStore
 from md_corpus import CLI_ONLY, IDS, LIBRARIES_ONLY, METADATAS, QUERY, TEXTS, unique_collection
 
 from instructret.encoder import InstructEncoder
+from instructret.integrations.llama_index import InstructEmbedding, InstructRetriever
 
 
 def ranking(nodes) -> list[str]:

@@ -1,6 +1,5 @@
-from instructret.integrations.langchain import InstructRetriever
-
 from instructret.index import InstructIndex
+from instructret.integrations.langchain import InstructRetriever
 
 index = InstructIndex(path="./instructret-db", collection="packages")  # or url="http://127.0.0.1:8000"
 index.add(["mdcat", "quillpad", "markdown-it"], [

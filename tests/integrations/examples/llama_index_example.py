@@ -1,5 +1,6 @@
-from instructret.integrations.llama_index import InstructEmbedding, InstructRetriever
 from llama_index.core import Document, VectorStoreIndex
+
+from instructret.integrations.llama_index import InstructEmbedding, InstructRetriever
 
 texts = {"mdcat": "mdcat: a command-line program that renders Markdown in the terminal, over SSH too.",
          "quillpad": "Quillpad: a graphical Markdown editor with live preview for the GNOME desktop.",
