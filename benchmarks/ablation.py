@@ -2,8 +2,8 @@
 
 Usage:
     python benchmarks/ablation.py --train PAIRS --general GENERAL --eval DIR [DIR ...] --out DIR
-        [--model minilm] [--seeds 0 1 2] [--steps 120 --batch-size 32 --lr 5e-6 --max-seq-length 256]
-        [--max-pairs N] [--conditions NAME ...] [--style-axis]
+        [--model minilm] [--seeds 0 1 2] [--steps 30 --batch-size 16 --lr 2e-5 --max-seq-length 128]
+        [--max-pairs 240] [--conditions NAME ...] [--style-axis]
 
 Every trained condition starts from the same base model with the same seed, steps and batch size, so all
 see the same budget of training rows (steps x batch size; the "examples seen" column counts them exactly,
@@ -14,6 +14,9 @@ short-only, narrative-only and mixed instructions (``--train`` must then carry a
 from ``benchmarks/make_narrative_styles.py``). Each model is evaluated on every ``--eval`` directory with
 :func:`instructret.evaluation.run_followir_benchmark` (p-MRR, og MAP@1000, og nDCG@5); models are always
 evaluated with the base model's sequence length, whatever ``--max-seq-length`` training used.
+
+The default budget (30 steps x batch 16 = 480 rows per run, lr 2e-5, 128 tokens, 240 pairs) is what fits
+the five conditions x three seeds on two CPU cores; pass a larger one on a GPU.
 
 Written to ``--out``: ``runs.jsonl`` (one line per finished (condition, seed), appended as runs finish; a
 rerun of the same command skips them and resumes an interrupted training from its checkpoint),
@@ -71,13 +74,13 @@ class AblationSettings:
     out: Path
     model: str = "minilm"
     seeds: tuple[int, ...] = (0, 1, 2)
-    steps: int = 120
-    batch_size: int = 32
-    lr: float = 5e-6
+    steps: int = 30
+    batch_size: int = 16
+    lr: float = 2e-5
     warmup_ratio: float = 0.1
-    max_seq_length: int | None = 256
+    max_seq_length: int | None = 128
     general_ratio: float = 3.0
-    max_pairs: int | None = None
+    max_pairs: int | None = 240
     pairs_seed: int = 0
     template: str | None = None
     device: str | None = None
@@ -143,11 +146,11 @@ def _result_settings(s: AblationSettings) -> dict[str, Any]:
 
 def prepare_pairs(s: AblationSettings) -> Path:
     """The pairs file the conditions train on: ``--train`` itself, or a seeded sample of ``max_pairs`` rows."""
-    if s.max_pairs is None:
+    if not s.max_pairs:
         return s.train
     rows = [obj for _, obj in iter_json_lines(s.train)]
-    if s.max_pairs > len(rows):
-        raise InstructretError(f"--max-pairs {s.max_pairs} but {s.train} has only {len(rows)} pairs")
+    if s.max_pairs >= len(rows):
+        return s.train
     keep = sorted(np.random.default_rng(s.pairs_seed).choice(len(rows), s.max_pairs, replace=False))
     path = s.out / "data" / f"pairs-{s.max_pairs}-seed{s.pairs_seed}.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -319,13 +322,15 @@ def write_report(s: AblationSettings, conditions: Sequence[str], runs: list[dict
     device = runs[0]["device"] if runs else {}
     run_s = sum(r["total_s"] for r in runs)
     cpu_s = sum(r.get("cpu_s", 0.0) for r in runs)
+    n_pairs = max((r["train"]["pairs"] for r in runs if r["train"]), default=0)
     loads = [x for r in runs for x in (r["loadavg_before"][0], r["loadavg_after"][0])]
     notes = [
         f"Scores x100, mean ± sample std over seeds (p-MRR, then MAP@1000 and nDCG@5 of the original-instruction "
         f"run), averaged over {', '.join(datasets)}. Base model `{s.model}`; every trained run: {s.steps} steps x "
         f"batch {s.batch_size} = {next(iter(budgets), 0)} rows, lr {s.lr:g}, warmup {s.warmup_ratio:g}, max_seq_length "
         f"{s.max_seq_length} (evaluated at {runs[0]['eval_max_seq_length'] if runs else '?'}), general ratio "
-        f"{s.general_ratio:g}; pairs: {s.max_pairs or 'all'} from `{s.train.name}`.",
+        f"{s.general_ratio:g}; {n_pairs} dual-view pairs from `{s.train.name}`"
+        + (f" (a sample drawn with --pairs-seed {s.pairs_seed})." if s.max_pairs == n_pairs else "."),
         f"Device {device.get('device', '?')} ({device.get('cpu', '')}, {device.get('torch_threads', '?')} torch "
         f"threads); sum of run times {run_s / 60:.1f} min wall, {cpu_s / 60:.1f} min CPU (this process); 1-min "
         f"load average {min(loads, default=0):.1f} to {max(loads, default=0):.1f} during the runs.",
@@ -354,13 +359,14 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[AblationSettings, lis
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--model", default="minilm")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    p.add_argument("--steps", type=int, default=120)
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--lr", type=float, default=5e-6)
+    p.add_argument("--steps", type=int, default=30)
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--lr", type=float, default=2e-5)
     p.add_argument("--warmup-ratio", type=float, default=0.1)
-    p.add_argument("--max-seq-length", type=int, default=256)
+    p.add_argument("--max-seq-length", type=int, default=128)
     p.add_argument("--general-ratio", type=float, default=3.0)
-    p.add_argument("--max-pairs", type=int, help="train on a seeded sample of this many pairs (default: all)")
+    p.add_argument("--max-pairs", type=int, default=240,
+                   help="train on a seeded sample of at most this many pairs (0: all)")
     p.add_argument("--pairs-seed", type=int, default=0)
     p.add_argument("--template", help="query template (default: the model's own, else '{query} {instruction}')")
     p.add_argument("--device")

@@ -96,6 +96,20 @@ def test_narratives_name_the_other_view_as_not_relevant(data):
     assert "narrative" in row["styles_source"]
 
 
+def test_max_pairs_draws_a_seeded_subset_and_keeps_small_files_whole(ablation, data, tmp_path):
+    rows = data["pairs"].read_text().splitlines()
+    s = _settings(ablation, data, tmp_path, max_pairs=3, pairs_seed=7)
+    sample = ablation.prepare_pairs(s)
+    picked = sample.read_text().splitlines()
+    assert len(picked) == 3 and set(picked) <= set(rows)
+    assert [rows.index(r) for r in picked] == sorted(rows.index(r) for r in picked)  # file order kept
+    assert ablation.prepare_pairs(s).read_text().splitlines() == picked  # same seed, same sample
+    other = ablation.prepare_pairs(_settings(ablation, data, tmp_path / "b", max_pairs=3, pairs_seed=8))
+    assert other.read_text().splitlines() != picked
+    for whole in (0, len(rows), len(rows) + 5):
+        assert ablation.prepare_pairs(_settings(ablation, data, tmp_path, max_pairs=whole)) == data["pairs"]
+
+
 @pytest.mark.slow
 def test_ablation_runs_resumes_and_refuses_other_settings(ablation, data, tmp_path):
     out = tmp_path / "out"
