@@ -95,7 +95,7 @@ class QuickstartConfig:
     model: str = DEFAULT_MODEL
     llm: str = "local"
     llm_config: Any = None
-    limit: int | None = 12
+    limit: int | None = 24
     epochs: float = 3.0
     lr: float = 2e-5
     batch_size: int = 16
