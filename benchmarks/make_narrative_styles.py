@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from instructret.atomic import write_text_atomic
 from instructret.data.jsonl import iter_json_lines, parse_record
 from instructret.data.records import DualViewPair
 from instructret.errors import InstructretError
@@ -65,13 +64,7 @@ def make_narrative_file(pairs: Path, out: Path, style: str = "narrative") -> int
         rows.append(obj)
     text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in add_narratives(rows, style))
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; the output is an ordinary data file
-    os.replace(tmp, out)
+    write_text_atomic(out, text)
     return len(rows)
 
 

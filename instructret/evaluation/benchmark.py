@@ -8,8 +8,6 @@ from __future__ import annotations
 import copy
 import json
 import math
-import os
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,6 +16,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from instructret.atomic import write_text_atomic
 from instructret.encoder import InstructEncoder
 from instructret.evaluation.cache import EmbeddingCache, model_fingerprint
 from instructret.evaluation.dataset import FollowIRDataset
@@ -113,13 +112,6 @@ def _expand(datasets: str | FollowIRDataset | Sequence[str | Path | FollowIRData
     return out
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
-
-
 def run_followir_benchmark(
     model: str | InstructEncoder,
     datasets: str | FollowIRDataset | Sequence[str | Path | FollowIRDataset] = "all",
@@ -201,10 +193,10 @@ def run_followir_benchmark(
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         bench.files["pmrr.png"] = plot_pmrr(encoder.model_name, results, official, out / PLOT_PNG)
-        _write_atomic(out / RESULTS_MD, bench.table)
+        write_text_atomic(out / RESULTS_MD, bench.table)
         bench.files["results.md"] = out / RESULTS_MD
         bench.files["results.json"] = out / RESULTS_JSON
     bench.wall_time_s = time.perf_counter() - start
     if out is not None:
-        _write_atomic(out / RESULTS_JSON, json.dumps(bench.to_dict(), indent=2) + "\n")
+        write_text_atomic(out / RESULTS_JSON, json.dumps(bench.to_dict(), indent=2) + "\n")
     return bench
