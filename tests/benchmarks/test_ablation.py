@@ -15,22 +15,23 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 FOLLOWIR_TINY = Path(__file__).resolve().parents[1] / "fixtures" / "followir_tiny"
 
 
-@pytest.fixture(scope="module")
-def ablation():
+def _import_benchmark(name: str):
+    """Import a script from benchmarks/ (not a package) as a module."""
     sys.path.insert(0, str(BENCHMARKS))
     try:
-        yield importlib.import_module("ablation")
+        return importlib.import_module(name)
     finally:
         sys.path.remove(str(BENCHMARKS))
+
+
+@pytest.fixture(scope="module")
+def ablation():
+    return _import_benchmark("ablation")
 
 
 @pytest.fixture(scope="module")
 def narrative():
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        yield importlib.import_module("make_narrative_styles")
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    return _import_benchmark("make_narrative_styles")
 
 
 TOPICS = ["chess engine", "email client", "text editor", "music player", "web browser", "pdf reader",
