@@ -60,7 +60,6 @@ from instructret.training import (  # noqa: E402
 )
 
 RUNS = "runs.jsonl"
-SETTINGS = "settings.json"
 TRAIN_RECORD = "ablation_train.json"
 
 
@@ -323,6 +322,7 @@ def write_report(s: AblationSettings, conditions: Sequence[str], runs: list[dict
     run_s = sum(r["total_s"] for r in runs)
     cpu_s = sum(r.get("cpu_s", 0.0) for r in runs)
     n_pairs = max((r["train"]["pairs"] for r in runs if r["train"]), default=0)
+    sampled = any(Path(p) != s.train for r in runs if r["train"] for p in r["train"]["config"]["pairs"])
     loads = [x for r in runs for x in (r["loadavg_before"][0], r["loadavg_after"][0])]
     notes = [
         f"Scores x100, mean ± sample std over seeds (p-MRR, then MAP@1000 and nDCG@5 of the original-instruction "
@@ -330,7 +330,7 @@ def write_report(s: AblationSettings, conditions: Sequence[str], runs: list[dict
         f"batch {s.batch_size} = {next(iter(budgets), 0)} rows, lr {s.lr:g}, warmup {s.warmup_ratio:g}, max_seq_length "
         f"{s.max_seq_length} (evaluated at {runs[0]['eval_max_seq_length'] if runs else '?'}), general ratio "
         f"{s.general_ratio:g}; {n_pairs} dual-view pairs from `{s.train.name}`"
-        + (f" (a sample drawn with --pairs-seed {s.pairs_seed})." if s.max_pairs == n_pairs else "."),
+        + (f" (a sample drawn with --pairs-seed {s.pairs_seed})." if sampled else "."),
         f"Device {device.get('device', '?')} ({device.get('cpu', '')}, {device.get('torch_threads', '?')} torch "
         f"threads); sum of run times {run_s / 60:.1f} min wall, {cpu_s / 60:.1f} min CPU (this process); 1-min "
         f"load average {min(loads, default=0):.1f} to {max(loads, default=0):.1f} during the runs.",
@@ -352,27 +352,28 @@ def write_report(s: AblationSettings, conditions: Sequence[str], runs: list[dict
 
 
 def parse_args(argv: Sequence[str] | None = None) -> tuple[AblationSettings, list[str], str]:
+    D = AblationSettings  # noqa: N806 - the option defaults are the dataclass defaults
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--train", type=Path, required=True, help="dual-view pairs JSONL")
     p.add_argument("--general", type=Path, help="general pairs JSONL")
     p.add_argument("--eval", type=Path, nargs="+", required=True, dest="eval_dirs", help="FollowIR-format dirs")
     p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--model", default="minilm")
-    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    p.add_argument("--steps", type=int, default=30)
-    p.add_argument("--batch-size", type=int, default=16)
-    p.add_argument("--lr", type=float, default=2e-5)
-    p.add_argument("--warmup-ratio", type=float, default=0.1)
-    p.add_argument("--max-seq-length", type=int, default=128)
-    p.add_argument("--general-ratio", type=float, default=3.0)
-    p.add_argument("--max-pairs", type=int, default=240,
+    p.add_argument("--model", default=D.model)
+    p.add_argument("--seeds", type=int, nargs="+", default=list(D.seeds))
+    p.add_argument("--steps", type=int, default=D.steps)
+    p.add_argument("--batch-size", type=int, default=D.batch_size)
+    p.add_argument("--lr", type=float, default=D.lr)
+    p.add_argument("--warmup-ratio", type=float, default=D.warmup_ratio)
+    p.add_argument("--max-seq-length", type=int, default=D.max_seq_length)
+    p.add_argument("--general-ratio", type=float, default=D.general_ratio)
+    p.add_argument("--max-pairs", type=int, default=D.max_pairs,
                    help="train on a seeded sample of at most this many pairs (0: all)")
-    p.add_argument("--pairs-seed", type=int, default=0)
+    p.add_argument("--pairs-seed", type=int, default=D.pairs_seed)
     p.add_argument("--template", help="query template (default: the model's own, else '{query} {instruction}')")
     p.add_argument("--device")
     p.add_argument("--eval-max-seq-length", type=int, help="evaluate every model at this length (default: the "
                    "base model's own, whatever --max-seq-length training used)")
-    p.add_argument("--save-steps", type=int, default=20, help="checkpoint every N steps (for resuming)")
+    p.add_argument("--save-steps", type=int, default=D.save_steps, help="checkpoint every N steps (for resuming)")
     p.add_argument("--keep-models", action="store_true", help="keep every trained model under OUT/models")
     p.add_argument("--progress", action="store_true", help="show progress bars")
     group = p.add_mutually_exclusive_group()
