@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -129,7 +128,7 @@ def register(app: typer.Typer) -> None:
         Ctrl-C saves a checkpoint; rerun with --resume to continue. Multi-GPU: run the same command under
         `torchrun --nproc_per_node N -m instructret.cli.app train ...` or `accelerate launch`.
         """
-        from instructret.training import TrainConfig, TrainingInterrupted, train_dual_view
+        from instructret.training import TrainConfig, TrainingInterrupted, is_main_process, train_dual_view
 
         if general_ratio is not None and general is None:
             raise InstructretError("--general-ratio needs --general PATH")
@@ -174,7 +173,7 @@ def register(app: typer.Typer) -> None:
         except TrainingInterrupted as exc:
             err_console.print(f"interrupted: {exc}", highlight=False, soft_wrap=True)
             sys.exit(130)
-        if int(os.environ.get("RANK", "0")) != 0:
+        if not is_main_process():
             return  # under torchrun / accelerate launch, only the main process reports
         stats = result.data
         console.print(

@@ -3,7 +3,7 @@
 from instructret.training.config import TrainConfig, TrainingInterrupted, TrainResult
 from instructret.training.dataset import ORIGINAL_STYLE, DataStats, TrainingSet, build_training_set
 from instructret.training.sampler import BatchLayout, DualViewBatchSampler
-from instructret.training.trainer import DualViewTrainer, train_dual_view
+from instructret.training.trainer import DualViewTrainer, is_main_process, train_dual_view
 
 __all__ = [
     "ORIGINAL_STYLE",
@@ -16,5 +16,6 @@ __all__ = [
     "TrainingInterrupted",
     "TrainingSet",
     "build_training_set",
+    "is_main_process",
     "train_dual_view",
 ]

@@ -118,6 +118,11 @@ def stop_on_sigint(stop: StopOnRequest) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+def is_main_process() -> bool:
+    """Whether this is the main process of a torchrun / accelerate launch (always True in a single process)."""
+    return int(os.environ.get("RANK", "0")) == 0
+
+
 def _training_device(config: TrainConfig) -> str:
     device = pick_device(config.device)
     local_rank = os.environ.get("LOCAL_RANK")
@@ -189,7 +194,7 @@ def _checkpoint_to_resume(config: TrainConfig, record: dict[str, Any]) -> Path |
     latest = get_last_checkpoint(str(ckpt_dir)) if ckpt_dir.is_dir() else None
     finished = (out / "modules.json").is_file()
     if config.overwrite:
-        if ckpt_dir.is_dir() and int(os.environ.get("RANK", "0")) == 0:  # one process deletes
+        if ckpt_dir.is_dir() and is_main_process():  # one process deletes
             shutil.rmtree(ckpt_dir, ignore_errors=True)
         return None
     if config.resume:
