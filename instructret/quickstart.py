@@ -138,14 +138,13 @@ def synthesize_stage(config: QuickstartConfig) -> tuple[dict[str, Any], Path]:
     return summary.as_dict(), out
 
 
-def train_stage(config: QuickstartConfig, pairs: Path) -> tuple[Path, str]:
-    """Stage 2: train on the kept pairs plus general pairs; resumes or reuses a finished model."""
+def train_stage(config: QuickstartConfig, pairs: Path, kept: int) -> tuple[Path, str]:
+    """Stage 2: train on the ``kept`` pairs in ``pairs`` plus general pairs; resumes or reuses a finished model."""
     from instructret.training import TrainConfig, train_dual_view
 
     model_dir = config.workdir / "model"
     if (model_dir / "modules.json").is_file() and not (model_dir / "checkpoints").exists():
         return model_dir, "reused the model trained by an earlier run"
-    kept = _count_rows(pairs)
     cfg = TrainConfig(
         # Verification may keep nothing from a tiny LLM: then this is the general-only baseline, said so below.
         pairs=[pairs] if kept else [],
@@ -226,7 +225,7 @@ def run_quickstart(config: QuickstartConfig, announce: Any = print) -> Quickstar
     synthesis, pairs = synthesize_stage(config)
     kept = _count_rows(pairs)
     announce("2/4 train the encoder on both views plus general pairs")
-    model_dir, trained_on = train_stage(config, pairs)
+    model_dir, trained_on = train_stage(config, pairs, kept)
     trained = (model_dir / "modules.json").is_file()
     announce("3/4 benchmark base and trained model on the bundled FollowIR-format demo set")
     models = {"base": config.model} | ({"trained": str(model_dir)} if trained else {})
