@@ -26,10 +26,12 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+from shared_paths import shared_data_root  # noqa: E402
+
 from instructret.encoder import InstructEncoder  # noqa: E402
 from instructret.evaluation import evaluate_followir, load_followir  # noqa: E402
 
-DEFAULT_DATASET = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "followir-dev"
+DEFAULT_DATASET = shared_data_root() / "followir-dev"
 
 
 def main() -> None:

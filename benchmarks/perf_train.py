@@ -31,14 +31,14 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+from shared_paths import shared_data_root  # noqa: E402
 from transformers import TrainerCallback  # noqa: E402
 
 from instructret.encoder import load_sentence_transformer, pick_device, resolve_model_path  # noqa: E402
 from instructret.formatting import resolve_template  # noqa: E402
 from instructret.training import TrainConfig, build_training_set, train_dual_view  # noqa: E402
 
-SHARED_PAIRS = Path(os.environ.get("INSTRUCTRET_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
-SHARED_PAIRS = SHARED_PAIRS / "dualview-train" / "dualview.jsonl"
+SHARED_PAIRS = shared_data_root() / "dualview-train" / "dualview.jsonl"
 
 
 class StepTimer(TrainerCallback):
