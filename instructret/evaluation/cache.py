@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from instructret.progress import progress_bar
+
 if TYPE_CHECKING:
     from instructret.encoder import InstructEncoder
 
@@ -30,6 +32,9 @@ logger = logging.getLogger(__name__)
 
 #: Merge shards into one when a model's folder holds more than this many.
 MAX_SHARDS = 32
+
+#: Documents encoded per progress step (and per cache shard).
+DOC_CHUNK = 256
 
 
 def text_key(text: str) -> str:
@@ -138,3 +143,36 @@ class EmbeddingCache:
     def get(self, keys: Sequence[str]) -> np.ndarray:
         """Stack the vectors of ``keys`` (all must be present) into a float32 matrix."""
         return np.stack([self._vectors[k] for k in keys]).astype(np.float32, copy=False)
+
+
+def encode_documents_cached(
+    encoder: InstructEncoder, texts: Sequence[str], cache: EmbeddingCache, show_progress: bool = True,
+    label: str = "encoding documents",
+) -> tuple[np.ndarray, int, int]:
+    """Embed documents through ``cache``: only texts it lacks are encoded, in chunks that are stored as they finish.
+
+    Args:
+        encoder: The model.
+        texts: Document texts (duplicates are encoded once).
+        cache: Where vectors are looked up and stored.
+        show_progress: Show a progress bar while encoding.
+        label: Progress-bar label.
+
+    Returns:
+        The vectors in the order of ``texts``, the number of distinct texts encoded now, and the number of
+        distinct texts.
+    """
+    keys = [text_key(t) for t in texts]
+    text_of = dict(zip(keys, texts, strict=True))
+    # longest first, so each chunk holds texts of similar length and pads little (as sentence-transformers
+    # sorts within one call)
+    todo = sorted(cache.missing(keys), key=lambda k: -len(text_of[k]))
+    if todo:
+        with progress_bar(label, total=len(todo), disable=not show_progress) as advance:
+            for start in range(0, len(todo), DOC_CHUNK):
+                chunk = todo[start : start + DOC_CHUNK]
+                cache.put(chunk, encoder.encode_documents([text_of[k] for k in chunk]))
+                advance(len(chunk))
+    if not keys:
+        return np.zeros((0, 0), dtype=np.float32), 0, 0
+    return cache.get(keys), len(todo), len(text_of)

@@ -17,16 +17,13 @@ from typing import Any
 import numpy as np
 
 from instructret.encoder import InstructEncoder
-from instructret.evaluation.cache import EmbeddingCache, model_fingerprint, text_key
+from instructret.evaluation.cache import EmbeddingCache, encode_documents_cached, model_fingerprint
 from instructret.evaluation.dataset import FollowIRDataset
 from instructret.evaluation.metrics import ir_metrics, mean, pmrr_per_query
 from instructret.progress import progress_bar
 
 #: Runs keep this many candidates per query, as mteb does (its largest k).
 TOP_K = 1000
-
-#: Documents encoded per progress step (and per cache shard).
-DOC_CHUNK = 256
 
 _OG_MEASURES = {"AP@1000": "MAP@1000", "nDCG@5": "nDCG@5"}
 
@@ -74,23 +71,6 @@ class FollowIRResult:
         return out
 
 
-def _encode_documents(
-    encoder: InstructEncoder, texts: list[str], cache: EmbeddingCache, show_progress: bool, name: str
-) -> tuple[np.ndarray, int, int]:
-    keys = [text_key(t) for t in texts]
-    text_of = dict(zip(keys, texts, strict=True))
-    # longest first, so each chunk holds texts of similar length and pads little (as sentence-transformers
-    # sorts within one call)
-    todo = sorted(cache.missing(keys), key=lambda k: -len(text_of[k]))
-    if todo:
-        with progress_bar(f"{name}: encoding documents", total=len(todo), disable=not show_progress) as advance:
-            for start in range(0, len(todo), DOC_CHUNK):
-                chunk = todo[start : start + DOC_CHUNK]
-                cache.put(chunk, encoder.encode_documents([text_of[k] for k in chunk]))
-                advance(len(chunk))
-    return cache.get(keys), len(todo), len(set(keys))
-
-
 def _top(scores: np.ndarray, doc_ids: list[str], k: int) -> dict[str, float]:
     if len(doc_ids) > k:  # keep the k best, as mteb's top-k heap does
         keep = np.argpartition(-scores, k - 1)[:k]
@@ -133,8 +113,8 @@ def evaluate_followir(
     position = {d: i for i, d in enumerate(doc_ids)}
 
     t0 = time.perf_counter()
-    doc_matrix, n_encoded, n_distinct = _encode_documents(
-        encoder, [dataset.doc_text(d) for d in doc_ids], cache, show_progress, dataset.name
+    doc_matrix, n_encoded, n_distinct = encode_documents_cached(
+        encoder, [dataset.doc_text(d) for d in doc_ids], cache, show_progress, f"{dataset.name}: encoding documents"
     )
     timings["encode_documents_s"] = time.perf_counter() - t0
 
