@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from instructret.cli import bench_cmd, index_cmds, quickstart_cmd, synth_cmd, train_cmd
+from instructret.cli import bench_cmd, facets_cmd, index_cmds, quickstart_cmd, synth_cmd, train_cmd
 
 app = typer.Typer(
     name="instructret",
@@ -19,6 +19,7 @@ quickstart_cmd.register(app)
 synth_cmd.register(app)
 bench_cmd.register(app)
 train_cmd.register(app)
+facets_cmd.register(app)
 
 
 def main() -> None:
