@@ -67,14 +67,22 @@ class SeedTuple(_Record):
             return data
         data = dict(data)
 
-        def conv(p: dict[str, Any], i: int, kind: str) -> dict[str, Any]:
-            title = (p.get("title") or "").strip()
+        def conv(p: Any, i: int, kind: str) -> Any:
+            if not isinstance(p, dict):
+                return p  # left for field validation to report (e.g. "negatives.0: ... dictionary")
+            title = p.get("title")
+            title = title.strip() if isinstance(title, str) else ""
             text = p.get("text", "")
             pid = p.get("docid") or p.get("id") or f"{kind}-{i}"
+            if not isinstance(text, str):
+                return {"id": pid, "text": text}  # a wrong type, reported by field validation
             return {"id": str(pid), "text": f"{title} {text}".strip() if title else text}
 
         pos = data.pop("positive_passages") or []
         neg = data.pop("negative_passages", None) or []
+        if not isinstance(pos, list) or not isinstance(neg, list):
+            bad = "positive_passages" if not isinstance(pos, list) else "negative_passages"
+            raise ValueError(f"{bad} must be a list of {{docid, title, text}} objects")
         if pos:
             data["positive"] = conv(pos[0], 0, "pos")
         data["negatives"] = [conv(p, i, "neg") for i, p in enumerate(neg)]

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from instructret.data.jsonl import iter_json_lines
+from instructret.data.jsonl import iter_json_lines, iter_text_lines
 from instructret.errors import InputError, InstructretError
 from instructret.evaluation.dataset import FollowIRDataset, Rows, build_dataset
 
@@ -39,8 +39,10 @@ def _jsonl_rows(path: Path) -> Iterator[tuple[str, int, dict[str, Any]]]:
 
 
 def _tsv_rows(path: Path) -> Iterator[tuple[str, int, dict[str, Any]]]:
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+    # decoded line by line, so a bad byte is reported on its own line (and a BOM is skipped)
+    lines = (text for _, text in iter_text_lines(path))
+    reader = csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
+    try:
         if not reader.fieldnames:
             raise InputError(path, "file is empty: expected a header row of column names")
         for row in reader:
@@ -48,6 +50,8 @@ def _tsv_rows(path: Path) -> Iterator[tuple[str, int, dict[str, Any]]]:
                 raise InputError(path, f"{len(reader.fieldnames) + len(row[None])} cells but "
                                  f"{len(reader.fieldnames)} header columns", line=reader.line_num)
             yield str(path), reader.line_num, {k: v for k, v in row.items() if v is not None}
+    except csv.Error as exc:  # e.g. a NUL byte, or a field past csv's size limit
+        raise InputError(path, f"not a readable TSV file ({exc})", line=reader.line_num or None) from None
 
 
 def _parquet_rows(path: Path) -> Iterator[tuple[str, int, dict[str, Any]]]:

@@ -206,6 +206,9 @@ def build_training_set(
     for path in paths:
         for line, obj in iter_json_lines(path):
             pair = parse_record(DualViewPair, obj, path, line)
+            if obj.get("styles") is not None and not isinstance(obj["styles"], dict):
+                raise InputError(path, "expected an object {style: {instruction, instruction_reversed}}",
+                                 line=line, field="styles")
             if pair.positive.text == pair.negative.text:
                 raise InputError(path, "positive and negative have the same text", line=line, field="negative.text")
             cands_a, cands_b, fallbacks = view_styles(obj, pair, wanted)
