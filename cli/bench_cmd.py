@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 from rich.markdown import Markdown
+from rich.markup import escape
 
-from instructret.cli.common import DeviceOpt, ModelOpt, TemplateOpt, console, user_errors
+from instructret.cli.common import DeviceOpt, ModelOpt, TemplateOpt, console, err_console, user_errors
 from instructret.encoder import DEFAULT_MODEL
 
 __all__ = ["register"]
@@ -58,6 +59,8 @@ def followir(
         batch_size=batch_size,
     )
     console.print(Markdown(report.table))
+    for warning in report.warnings():
+        err_console.print(f"warning: {escape(warning)}", highlight=False, soft_wrap=True)
     console.print(f"wall time {report.wall_time_s:.1f} s; wrote " + ", ".join(str(p) for p in report.files.values()))
 
 

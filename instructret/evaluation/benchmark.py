@@ -23,6 +23,7 @@ from instructret.evaluation.dataset import FollowIRDataset
 from instructret.evaluation.followir import TOP_K, FollowIRResult, evaluate_followir
 from instructret.evaluation.loaders import OFFICIAL_DATASETS, load_followir
 from instructret.evaluation.reference import REFERENCE_PMRR
+from instructret.evaluation.references import Exclusion
 from instructret.evaluation.report import markdown_table, mean_of, plot_pmrr
 from instructret.formatting import InstructionTemplate, resolve_template
 
@@ -63,6 +64,13 @@ class FollowIRBenchmark:
     def pmrr(self) -> float:
         """Mean p-MRR over the datasets (raw fraction)."""
         return mean_of(self.results, "pmrr")
+
+    def warnings(self) -> list[str]:
+        """One line per dataset and kind of row left out of scoring; empty when every row was scored.
+
+        See :mod:`~instructret.evaluation.references` for the rule.
+        """
+        return [f"{name}: {Exclusion(**e).message()}" for name, r in self.results.items() for e in r.excluded]
 
     def to_dict(self) -> dict[str, Any]:
         """Everything ``results.json`` holds."""

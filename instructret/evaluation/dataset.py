@@ -14,7 +14,9 @@ The rows arrive in one of two layouts, both used on the Hugging Face hub:
   ``qrel_diff`` (``query-id``, ``corpus-ids``) lists the documents whose relevance changed.
 
 :func:`build_dataset` turns either into the same :class:`FollowIRDataset`, raising
-:class:`~instructret.errors.InputError` (file, row, field) for anything malformed.
+:class:`~instructret.errors.InputError` (file, row, field) for anything malformed. Rows that refer to a
+query or document the set does not have are excluded and reported (see
+:mod:`~instructret.evaluation.references`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from instructret.data.jsonl import parse_record
 from instructret.errors import InputError
+from instructret.evaluation.references import (
+    NO_CANDIDATES,
+    Exclusion,
+    ExclusionLog,
+    Location,
+    drop_dangling_judgments,
+    drop_dangling_lists,
+)
 
 #: Suffixes the mteb layout appends to query ids for the two instruction variants.
 OG_SUFFIX = "-og"
@@ -111,6 +121,8 @@ class FollowIRDataset:
         qrels_changed: Judgments under the changed instruction.
         top_ranked: Query id -> candidate document ids to rerank, in file order.
         changed_docs: Query id -> documents whose relevance changed (mteb's ``qrel_diff``).
+        excluded: Rows left out because they refer to a missing query or document, or queries without
+            candidates (see :mod:`~instructret.evaluation.references`).
     """
 
     name: str
@@ -122,6 +134,7 @@ class FollowIRDataset:
     qrels_changed: dict[str, dict[str, int]]
     top_ranked: dict[str, list[str]]
     changed_docs: dict[str, list[str]] = field(default_factory=dict)
+    excluded: list[Exclusion] = field(default_factory=list)
 
     def doc_text(self, doc_id: str) -> str:
         """The text a model reads for a document: ``title + " " + text``, stripped, exactly as mteb builds it."""
@@ -163,7 +176,14 @@ def _read_corpus(rows: Rows) -> dict[str, tuple[str, str]]:
     return corpus
 
 
-def _add_qrel(qrels: dict[str, dict[str, int]], qid: str, row: QrelRow, where: str, line: int) -> None:
+#: ``(query, doc)`` -> where its row is, for reporting excluded rows.
+Locations = dict[tuple[str, str], Location]
+
+
+def _add_qrel(
+    qrels: dict[str, dict[str, int]], qid: str, row: QrelRow, where: str, line: int, locs: Locations
+) -> None:
+    locs.setdefault((qid, row.corpus_id), (where, line))
     docs = qrels.setdefault(qid, {})
     if docs.get(row.corpus_id, row.score) != row.score:
         raise InputError(
@@ -173,11 +193,12 @@ def _add_qrel(qrels: dict[str, dict[str, int]], qid: str, row: QrelRow, where: s
     docs[row.corpus_id] = row.score
 
 
-def _read_qrels(rows: Rows) -> dict[str, dict[str, int]]:
+def _read_qrels(rows: Rows) -> tuple[dict[str, dict[str, int]], Locations]:
     qrels: dict[str, dict[str, int]] = {}
+    locs: Locations = {}
     for where, line, row in _parse(QrelRow, rows):
-        _add_qrel(qrels, row.query_id, row, where, line)
-    return qrels
+        _add_qrel(qrels, row.query_id, row, where, line, locs)
+    return qrels, locs
 
 
 def _split_suffix(qid: str, where: str, line: int, field: str) -> tuple[str, str]:
@@ -203,9 +224,10 @@ def diff_qrels(og: dict[str, dict[str, int]], changed: dict[str, dict[str, int]]
     return diff
 
 
-def _followir_queries(rows: Rows) -> dict[str, FollowIRQuery]:
+def _followir_queries(rows: Rows, lines: dict[str, Location]) -> dict[str, FollowIRQuery]:
     queries: dict[str, FollowIRQuery] = {}
     for where, line, row in _parse(QueryRow, rows):
+        lines.setdefault(row.id, (where, line))
         if row.id in queries:
             raise InputError(where, f"duplicate query id {row.id!r}", line=line, field="_id")
         for name in ("instruction_og", "instruction_changed"):
@@ -215,10 +237,11 @@ def _followir_queries(rows: Rows) -> dict[str, FollowIRQuery]:
     return queries
 
 
-def _mteb_queries(query_rows: Rows, instruction_rows: Rows | None) -> dict[str, FollowIRQuery]:
+def _mteb_queries(
+    query_rows: Rows, instruction_rows: Rows | None, first_where: dict[str, Location]
+) -> dict[str, FollowIRQuery]:
     texts: dict[str, str] = {}
     instructions: dict[tuple[str, str], str] = {}
-    first_where: dict[str, tuple[str, int]] = {}
     for where, line, row in _parse(QueryRow, query_rows):
         base, kind = _split_suffix(row.id, where, line, "_id")
         texts.setdefault(base, row.text)
@@ -238,7 +261,7 @@ def _mteb_queries(query_rows: Rows, instruction_rows: Rows | None) -> dict[str, 
     return queries
 
 
-def _read_top_ranked(rows: Rows, mteb: bool) -> dict[str, list[str]]:
+def _read_top_ranked(rows: Rows, mteb: bool, locs: Locations) -> dict[str, list[str]]:
     top: dict[str, dict[str, None]] = {}
     for where, line, obj in rows:
         if "corpus-ids" in obj or "query-id" in obj:
@@ -251,22 +274,18 @@ def _read_top_ranked(rows: Rows, mteb: bool) -> dict[str, list[str]]:
             qid, pids = pair.qid, [pair.pid]
         # og and changed rerank the same candidates; keep each once, in order
         top.setdefault(qid, {}).update(dict.fromkeys(pids))
+        for pid in pids:
+            locs.setdefault((qid, pid), (where, line))
     return {qid: list(pids) for qid, pids in top.items()}
 
 
-def _check_references(
-    queries: dict[str, FollowIRQuery], corpus: dict[str, tuple[str, str]], top_ranked: dict[str, list[str]],
-    where: str,
-) -> None:
-    for qid, pids in top_ranked.items():
-        if qid not in queries:
-            raise InputError(where, f"candidates for query {qid!r}, which is not in the queries table", field="qid")
-        missing = [p for p in pids if p not in corpus]
-        if missing:
-            raise InputError(
-                where, f"query {qid!r} has {len(missing)} candidate(s) not in the corpus, e.g. {missing[0]!r}",
-                field="pid",
-            )
+def _qrel_diff(rows: Rows, locs: Locations) -> dict[str, list[str]]:
+    diff: dict[str, list[str]] = {}
+    for where, line, row in _parse(ListRow, rows):
+        diff[row.query_id] = list(row.corpus_ids)
+        for doc in row.corpus_ids:
+            locs.setdefault((row.query_id, doc), (where, line))
+    return diff
 
 
 def build_dataset(
@@ -283,8 +302,11 @@ def build_dataset(
         revision: Revision or content hash.
         locations: Table name -> human-readable location, for errors that concern a whole table.
 
+    Rows that refer to a query or document the set does not have are left out and listed in the dataset's
+    ``excluded`` (see :mod:`~instructret.evaluation.references`).
+
     Raises:
-        InputError: For a missing table or field, a bad value, or a dangling reference.
+        InputError: For a missing table or field, a bad value, or when nothing is left to score.
     """
     mteb = "qrels_og" not in tables and ("default" in tables or "qrels" in tables)
     required = ["corpus", "queries", "top_ranked"] + ([] if mteb else ["qrels_og", "qrels_changed"])
@@ -293,24 +315,43 @@ def build_dataset(
             raise InputError(source, f"no '{table}' table found (expected FollowIR layout: corpus, queries, "
                              "qrels_og, qrels_changed, top_ranked)")
     corpus = _read_corpus(tables["corpus"])
+    query_lines: dict[str, Location] = {}
+    og_locs: Locations = {}
+    changed_locs: Locations = {}
     if mteb:
-        queries = _mteb_queries(tables["queries"], tables.get("instruction"))
+        queries = _mteb_queries(tables["queries"], tables.get("instruction"), query_lines)
         og: dict[str, dict[str, int]] = {}
         changed: dict[str, dict[str, int]] = {}
-        for where, line, row in _parse(QrelRow, tables.get("default") or tables["qrels"]):
+        qrels_table = "default" if "default" in tables else "qrels"
+        for where, line, row in _parse(QrelRow, tables[qrels_table]):
             base, kind = _split_suffix(row.query_id, where, line, "query-id")
-            _add_qrel(og if kind == "og" else changed, base, row, where, line)
-        if "qrel_diff" in tables:
-            changed_docs = {r.query_id: list(r.corpus_ids) for _, _, r in _parse(ListRow, tables["qrel_diff"])}
-        else:
-            changed_docs = diff_qrels(og, changed)
+            _add_qrel(og if kind == "og" else changed, base, row, where, line,
+                      og_locs if kind == "og" else changed_locs)
+        og_table = changed_table = qrels_table
     else:
-        queries = _followir_queries(tables["queries"])
-        og, changed = _read_qrels(tables["qrels_og"]), _read_qrels(tables["qrels_changed"])
+        queries = _followir_queries(tables["queries"], query_lines)
+        og, og_locs = _read_qrels(tables["qrels_og"])
+        changed, changed_locs = _read_qrels(tables["qrels_changed"])
+        og_table, changed_table = "qrels_og", "qrels_changed"
+    top_locs: Locations = {}
+    top_ranked = _read_top_ranked(tables["top_ranked"], mteb, top_locs)
+
+    # one rule for every dangling reference: exclude the row and report it (see references.py)
+    log = ExclusionLog()
+    og = drop_dangling_judgments(og, og_locs, og_table, queries, corpus, log)
+    changed = drop_dangling_judgments(changed, changed_locs, changed_table, queries, corpus, log)
+    top_ranked = drop_dangling_lists(top_ranked, top_locs, "top_ranked", queries, corpus, log)
+    if mteb and "qrel_diff" in tables:
+        diff_locs: Locations = {}
+        changed_docs = drop_dangling_lists(_qrel_diff(tables["qrel_diff"], diff_locs), diff_locs, "qrel_diff",
+                                           queries, corpus, log)
+    else:
         changed_docs = diff_qrels(og, changed)
-    top_ranked = _read_top_ranked(tables["top_ranked"], mteb)
-    _check_references(queries, corpus, top_ranked, locations.get("top_ranked", source))
-    dataset = FollowIRDataset(name, source, revision, corpus, queries, og, changed, top_ranked, changed_docs)
+    for qid in queries:
+        if not top_ranked.get(qid):
+            log.add("queries", NO_CANDIDATES, qid, query_lines.get(qid))
+    dataset = FollowIRDataset(name, source, revision, corpus, queries, og, changed, top_ranked, changed_docs,
+                              log.as_list())
     if not dataset.evaluated_query_ids:
         raise InputError(locations.get("top_ranked", source), "no query has candidates to rerank")
     if not any(dataset.changed_docs.get(q) for q in dataset.evaluated_query_ids):

@@ -39,7 +39,10 @@ class FollowIRResult:
         ndcg_at_5: nDCG@5 of the og-instruction run (official for News21).
         per_query: Query id -> ``{"p-MRR", "MAP@1000", "nDCG@5"}`` (p-MRR is None without changed documents).
         changed: MAP@1000 and nDCG@5 of the changed-instruction run against the changed judgments.
-        counts: Dataset counts (queries, candidates, changed documents, ...).
+        counts: Dataset counts (queries, candidates, changed documents, ...), plus ``scored_pmrr`` and
+            ``scored_og`` (the queries the p-MRR and the og MAP/nDCG means are taken over) and
+            ``excluded_rows`` (rows left out for dangling references; listed in ``excluded``).
+        excluded: The dataset's exclusions (see :mod:`~instructret.evaluation.references`), as dicts.
         timings: Seconds spent encoding documents, encoding queries, and scoring.
         docs_encoded: Distinct document texts the model encoded in this call (0 when all were cached).
         docs_cached: Distinct candidate document texts served from the cache.
@@ -57,6 +60,7 @@ class FollowIRResult:
     timings: dict[str, float]
     docs_encoded: int
     docs_cached: int
+    excluded: list[dict[str, Any]] = field(default_factory=list)
     og_run: dict[str, dict[str, float]] = field(repr=False, default_factory=dict)
     changed_run: dict[str, dict[str, float]] = field(repr=False, default_factory=dict)
 
@@ -76,6 +80,10 @@ def _top(scores: np.ndarray, doc_ids: list[str], k: int) -> dict[str, float]:
         keep = np.argpartition(-scores, k - 1)[:k]
         return {doc_ids[i]: float(scores[i]) for i in keep}
     return {d: float(s) for d, s in zip(doc_ids, scores, strict=True)}
+
+
+def _judged(qrels: dict[str, dict[str, int]], qids: list[str]) -> dict[str, dict[str, int]]:
+    return {q: qrels[q] for q in qids if qrels.get(q)}
 
 
 def evaluate_followir(
@@ -141,8 +149,10 @@ def evaluate_followir(
     per_pmrr = pmrr_per_query({q: r for q, r in og_run.items() if dataset.qrels_og.get(q)},
                               {q: r for q, r in changed_run.items() if dataset.qrels_changed.get(q)},
                               dataset.changed_docs)
-    og = ir_metrics(dataset.qrels_og, og_run, list(_OG_MEASURES))
-    changed = ir_metrics(dataset.qrels_changed, changed_run, list(_OG_MEASURES))
+    # only the queries that were run are scored (as pytrec_eval in mteb): ir_measures would add a 0 for every
+    # judged query missing from the run, and the means would no longer be those of per_query
+    og = ir_metrics(_judged(dataset.qrels_og, qids), og_run, list(_OG_MEASURES))
+    changed = ir_metrics(_judged(dataset.qrels_changed, qids), changed_run, list(_OG_MEASURES))
     timings["score_s"] = time.perf_counter() - t0
 
     per_query = {
@@ -156,10 +166,12 @@ def evaluate_followir(
         ndcg_at_5=mean(og["nDCG@5"]),
         per_query=per_query,
         changed={label: mean(changed[m]) for m, label in _OG_MEASURES.items()},
-        counts=dataset.summary(),
+        counts={**dataset.summary(), "scored_pmrr": len(per_pmrr), "scored_og": len(og["AP@1000"]),
+                "excluded_rows": sum(e.rows for e in dataset.excluded)},
         timings=timings,
         docs_encoded=n_encoded,
         docs_cached=n_distinct - n_encoded,
+        excluded=[e.as_dict() for e in dataset.excluded],
         og_run=og_run,
         changed_run=changed_run,
     )

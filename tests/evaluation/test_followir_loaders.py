@@ -119,8 +119,11 @@ def test_dataset_level_problems_are_clear(tmp_path):
     root = _copy(tmp_path)
     with (root / "top_ranked.jsonl").open("a") as fh:
         fh.write(json.dumps({"qid": "q1", "pid": "no-such-doc"}) + "\n")
-    with pytest.raises(InputError, match="candidate.*not in the corpus.*no-such-doc"):
-        load_followir(root)
+    # a candidate outside the corpus is excluded and reported, like every dangling reference
+    (excl,) = load_followir(root).excluded
+    n = len((root / "top_ranked.jsonl").read_text().splitlines())
+    assert excl.message() == (f"{root / 'top_ranked.jsonl'}:{n}: 1 top_ranked row excluded from scoring: "
+                              "document not in the corpus (first: 'no-such-doc')")
 
     root = _copy(tmp_path / "b")
     (root / "qrels_changed.jsonl").write_text((root / "qrels_og.jsonl").read_text())
