@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from instructret.chroma_access import check_k, parse_where, require_collection
 from instructret.cli.common import (
     CollectionOpt,
     DbOpt,
@@ -21,21 +22,9 @@ from instructret.cli.common import (
 from instructret.data import read_corpus
 from instructret.encoder import DEFAULT_MODEL, InstructEncoder
 from instructret.errors import InstructretError
-from instructret.index import DEFAULT_COLLECTION, InstructIndex
+from instructret.index import DEFAULT_COLLECTION, InstructIndex, make_client
 
 __all__ = ["register"]
-
-
-def _where(filter_json: str | None) -> dict | None:
-    if not filter_json:
-        return None
-    try:
-        where = json.loads(filter_json)
-    except json.JSONDecodeError as exc:
-        raise InstructretError(f"--where is not valid JSON: {exc}") from exc
-    if not isinstance(where, dict):
-        raise InstructretError("--where must be a JSON object, e.g. '{\"interface\": \"cli\"}'")
-    return where
 
 
 def register(app: typer.Typer) -> None:
@@ -55,8 +44,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Embed documents (no instruction) and upsert them into a Chroma collection."""
         entries = read_corpus(path)
+        client = make_client(db, url)  # a bad --db or --url fails before the model loads
         encoder = InstructEncoder(model, device=device, template=template)
-        idx = InstructIndex(encoder=encoder, collection=collection, path=db, url=url)
+        idx = InstructIndex(encoder=encoder, collection=collection, client=client)
         n = idx.add(
             [e.id for e in entries],
             [e.full_text for e in entries],
@@ -82,12 +72,17 @@ def register(app: typer.Typer) -> None:
         where: Annotated[str | None, typer.Option(help="Chroma metadata filter as JSON.")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines instead of a table.")] = False,
     ) -> None:
-        """Search a collection with an optional instruction."""
+        """Search a collection with an optional instruction (creates nothing)."""
+        # everything the user typed is checked before the model loads
+        where_filter = parse_where(where)
+        check_k(k)
+        client = make_client(db, url, create=False)
+        require_collection(client, collection)
         encoder = InstructEncoder(model, device=device, template=template)
-        idx = InstructIndex(encoder=encoder, collection=collection, path=db, url=url)
+        idx = InstructIndex(encoder=encoder, collection=collection, client=client, create=False)
         if len(idx) == 0:
             raise InstructretError(f"collection '{collection}' is empty: run `instructret index` first")
-        hits = idx.search(query, instruction=instruction, k=k, where=_where(where))
+        hits = idx.search(query, instruction=instruction, k=k, where=where_filter)
         if as_json:
             for rank, h in enumerate(hits, start=1):
                 print(json.dumps({"rank": rank, "id": h.id, "score": h.score, "text": h.text,

@@ -16,14 +16,25 @@ from typing import Any
 import chromadb
 import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
-from chromadb.errors import ChromaError
+from chromadb.errors import ChromaError, NotFoundError
 from chromadb.utils.embedding_functions import register_embedding_function
 
+from instructret.chroma_access import (
+    DEFAULT_DB,
+    check_k,
+    check_where,
+    collection_space,
+    make_client,
+    require_collection,
+    score_from_distance,
+)
 from instructret.encoder import DEFAULT_MODEL, InstructEncoder
 from instructret.errors import InstructretError
 from instructret.progress import progress_bar
 
-DEFAULT_DB = "instructret-db"
+__all__ = ["DEFAULT_COLLECTION", "DEFAULT_DB", "Hit", "InstructEmbeddingFunction", "InstructIndex", "make_client",
+           "shared_encoder"]
+
 DEFAULT_COLLECTION = "instructret"
 
 _ENCODERS: dict[tuple[str, str | None, str | None], InstructEncoder] = {}
@@ -121,7 +132,10 @@ class InstructEmbeddingFunction(EmbeddingFunction[Documents]):
 
 @dataclass(frozen=True)
 class Hit:
-    """One search result; ``score`` is the cosine similarity (higher is better)."""
+    """One search result; ``score`` is the cosine similarity (higher is better), in every collection space.
+
+    It is derived from the collection's distance (see :func:`~instructret.chroma_access.score_from_distance`).
+    """
 
     id: str
     score: float
@@ -129,40 +143,21 @@ class Hit:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
-def make_client(path: str | Path | None = None, url: str | None = None) -> chromadb.api.ClientAPI:
-    """Open an embedded Chroma at ``path`` (default ``./instructret-db``) or a server at ``url``.
-
-    Raises:
-        InstructretError: If both are given, the URL is malformed, or the server does not answer.
-    """
-    if path is not None and url is not None:
-        raise InstructretError("give either a database path or a server URL, not both")
-    if url is None:
-        return chromadb.PersistentClient(path=str(path or DEFAULT_DB))
-    from urllib.parse import urlparse
-
-    parsed = urlparse(url)
-    if parsed.scheme not in {"http", "https"} or not parsed.hostname:
-        raise InstructretError(f"invalid Chroma server URL {url!r}: expected e.g. http://127.0.0.1:8000")
-    port = parsed.port or (443 if parsed.scheme == "https" else 8000)
-    try:
-        client = chromadb.HttpClient(host=parsed.hostname, port=port, ssl=parsed.scheme == "https")
-        client.heartbeat()
-    except Exception as exc:  # connection errors come in many types
-        raise InstructretError(f"cannot reach the Chroma server at {url}: {exc}") from exc
-    return client
-
-
 class InstructIndex:
     """Instructed search over a Chroma collection.
 
     Args:
         encoder: The encoder to use; None loads ``model``.
-        collection: Collection name; created in cosine space if missing.
+        collection: Collection name; created in cosine space if missing (unless ``create`` is False).
         path: Directory of an embedded Chroma database (the default, ``./instructret-db``).
         url: URL of a Chroma server (``http://host:port``), instead of ``path``.
         client: An existing Chroma client, instead of ``path``/``url``.
         model: Model to load when ``encoder`` is None.
+        create: False opens only an existing database and collection (for searching) and creates nothing.
+
+    Raises:
+        InstructretError: The database, server or collection cannot be opened (or, with ``create=False``,
+            does not exist); checked before the model loads.
 
     Example:
         >>> index = InstructIndex(path="/tmp/db", collection="packages")
@@ -179,17 +174,27 @@ class InstructIndex:
         url: str | None = None,
         client: chromadb.api.ClientAPI | None = None,
         model: str = DEFAULT_MODEL,
+        create: bool = True,
     ):
-        self.client = client or make_client(path, url)
+        self.client = client or make_client(path, url, create=create)
+        if not create:
+            require_collection(self.client, collection)
         self.encoder = encoder or shared_encoder(model)
         ef = InstructEmbeddingFunction(model=self._model_ref(), encoder=self.encoder,
                                        template=self.encoder.template.template)
         try:
-            self.collection = self.client.get_or_create_collection(
-                name=collection, embedding_function=ef, configuration={"hnsw": {"space": "cosine"}}
-            )
+            if create:
+                self.collection = self.client.get_or_create_collection(
+                    name=collection, embedding_function=ef, configuration={"hnsw": {"space": "cosine"}}
+                )
+            else:
+                self.collection = self.client.get_collection(name=collection, embedding_function=ef)
+        except NotFoundError as exc:  # deleted between the check and the open
+            raise InstructretError(f"collection {collection!r} does not exist") from exc
         except (ChromaError, ValueError) as exc:  # bad names, model mismatch on an existing collection
             raise InstructretError(f"cannot open Chroma collection {collection!r}: {exc}") from exc
+        # an existing collection keeps the space it was created with, whatever was asked for
+        self.space = collection_space(self.collection)
 
     def _model_ref(self) -> str:
         # Persist an absolute path for local models so get_collection works from any directory.
@@ -260,24 +265,32 @@ class InstructIndex:
     def search_by_vector(
         self, vector: np.ndarray, k: int = 10, where: Mapping[str, Any] | None = None
     ) -> list[Hit]:
-        """Search with an already computed query embedding."""
-        if k < 1:
-            raise InstructretError(f"k must be at least 1, got {k}")
-        res = self.collection.query(
-            query_embeddings=[np.asarray(vector, dtype=np.float32)],
-            n_results=k,
-            where=dict(where) if where else None,
-            include=["documents", "metadatas", "distances"],
-        )
+        """Search with an already computed query embedding.
+
+        Raises:
+            InstructretError: ``k`` is below 1, ``where`` is not a valid Chroma filter, or Chroma refuses the query.
+        """
+        check_k(k)
+        where = check_where(where)
+        try:
+            res = self.collection.query(
+                query_embeddings=[np.asarray(vector, dtype=np.float32)],
+                n_results=k,
+                where=where,
+                include=["documents", "metadatas", "distances"],
+            )
+        except (ChromaError, ValueError) as exc:
+            raise InstructretError(f"Chroma refused the search: {exc}") from exc
         ids = res["ids"][0]
         docs = (res.get("documents") or [[None] * len(ids)])[0]
         metas = (res.get("metadatas") or [[None] * len(ids)])[0]
         dists = (res.get("distances") or [[0.0] * len(ids)])[0]
         return [
-            Hit(id=i, score=1.0 - float(d), text=t or "", metadata=dict(m or {}))
+            Hit(id=i, score=score_from_distance(float(d), self.space), text=t or "", metadata=dict(m or {}))
             for i, t, m, d in zip(ids, docs, metas, dists, strict=True)
         ]
 
     def delete(self, ids: Sequence[str]) -> None:
-        """Remove documents by id."""
-        self.collection.delete(ids=list(ids))
+        """Remove documents by id; ids that are not in the collection are ignored."""
+        if ids:  # Chroma refuses an empty id list
+            self.collection.delete(ids=list(ids))

@@ -63,9 +63,12 @@ def test_bad_input_is_one_line_error(tmp_path, rows, expected):
     assert expected in err and err.startswith("error:")
 
 
-def test_missing_file_and_empty_collection(tmp_path):
+def test_missing_file_and_empty_collection(tmp_path, minilm):
+    from instructret.index import InstructIndex
+
     r = runner.invoke(app, ["index", str(tmp_path / "nope.jsonl"), "--db", str(tmp_path / "db")])
     assert r.exit_code == 2 and "nope.jsonl: file not found" in " ".join(r.output.split())
+    InstructIndex(encoder=minilm, collection="empty", path=tmp_path / "db")  # exists, holds nothing
     r = runner.invoke(app, ["search", "x", "--collection", "empty", "--db", str(tmp_path / "db")])
     assert r.exit_code == 2 and "collection 'empty' is empty" in r.output
     r = runner.invoke(app, ["search", "x", "--db", str(tmp_path / "db"), "--where", "[1]"])
