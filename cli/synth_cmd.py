@@ -92,7 +92,7 @@ def _report(summary: RunSummary, as_json: bool) -> None:
             console.print(f"style {name}: {detail}", highlight=False)
         u = summary.usage
         console.print(
-            f"LLM: {u.get('requests', 0)} requests ({u.get('reasks', 0)} re-asks), "
+            f"LLM: {u.get('requests', 0)} requests ({u.get('retries', 0)} retries, {u.get('reasks', 0)} re-asks), "
             f"{u.get('prompt_tokens', 0)} prompt + {u.get('completion_tokens', 0)} completion tokens, "
             f"{summary.seconds:.1f}s; model {summary.model}"
         )

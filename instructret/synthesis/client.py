@@ -89,26 +89,48 @@ class LLMConfig:
 
 @dataclass
 class UsageCounter:
-    """Requests and tokens used, summed over threads (``usage`` of every reply)."""
+    """Requests and tokens used, summed over threads.
+
+    Attributes:
+        requests: Chat requests sent over HTTP, the ``openai`` client's retries included (what the server
+            received, when it could be reached).
+        retries: Of those, the repeats of a request: the client's automatic retries (after 429, 5xx, timeouts,
+            dropped connections) and ours after a reply that was not a chat completion.
+        reasks: Requests that asked again after a reply that was not valid JSON for the schema.
+        prompt_tokens: Prompt tokens, from the ``usage`` of every reply.
+        completion_tokens: Completion tokens, likewise.
+    """
 
     requests: int = 0
+    retries: int = 0
     reasks: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, prompt: int, completion: int, reask: bool) -> None:
-        """Count one reply."""
+        """Count one reply's tokens (and whether it answered a re-ask)."""
         with self._lock:
-            self.requests += 1
             self.reasks += int(reask)
             self.prompt_tokens += prompt
             self.completion_tokens += completion
+
+    def sent(self, retry: bool) -> None:
+        """Count one chat request leaving for the server."""
+        with self._lock:
+            self.requests += 1
+            self.retries += int(retry)
+
+    def resent(self) -> None:
+        """Count a request sent again unchanged by us (not by the client) after an unreadable reply."""
+        with self._lock:
+            self.retries += 1
 
     def as_dict(self) -> dict[str, int]:
         """Plain counts."""
         return {
             "requests": self.requests,
+            "retries": self.retries,
             "reasks": self.reasks,
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
@@ -164,11 +186,63 @@ class JsonLLM:
                     "API key, name another variable with --api-key-env, or use --base-url / --llm local"
                 )
             key = "not-needed"  # self-hosted servers ignore it; the openai client insists on one
+        # every HTTP request passes this hook, retries included, so the usage counts what was really sent
+        http = openai.DefaultHttpxClient(event_hooks={"request": [self._count_request]})
         self._client = openai.OpenAI(
-            base_url=config.base_url, api_key=key, timeout=config.timeout, max_retries=config.max_retries
+            base_url=config.base_url, api_key=key, timeout=config.timeout, max_retries=config.max_retries,
+            http_client=http,
         )
         self._mode = "json_schema" if config.response_format == "auto" else config.response_format
         self._mode_lock = threading.Lock()
+        self._reach_lock = threading.Lock()
+        self._reachable = False
+        self._unreachable: FatalLLMError | None = None
+
+    @property
+    def url(self) -> str:
+        """The endpoint's base URL (the OpenAI API's when none was configured)."""
+        return str(self._client.base_url).rstrip("/")
+
+    def _count_request(self, request: Any) -> None:
+        if request.url.path.rstrip("/").endswith("/chat/completions"):
+            # the openai client numbers its attempts in this header: 0 for the first, n for the n-th retry
+            self.usage.sent(retry=request.headers.get("x-stainless-retry-count", "0") != "0")
+
+    def check_connection(self) -> None:
+        """Fail at once when the server cannot be reached at all, instead of spending retries on every row.
+
+        Sends one ``GET /models`` with a single retry. Any HTTP answer, even an error status, proves the
+        server is there; so does a timeout (a busy server is slow, not absent), which is left to the requests'
+        own retries.
+
+        Raises:
+            FatalLLMError: The connection was refused or the host is unknown, naming the URL.
+        """
+        openai = self._openai
+        probe = self._client.with_options(max_retries=1, timeout=min(self.config.timeout, 10.0))
+        try:
+            probe.models.list()
+        except openai.APITimeoutError:
+            return
+        except openai.APIConnectionError as exc:
+            raise FatalLLMError(f"cannot connect to the LLM server at {self.url}: {_short(exc)}") from None
+        except Exception:  # an error status or an odd body: something answered
+            return
+
+    def _ensure_reachable(self) -> None:
+        # Probe once, before the first request of the run; every worker waits for that one answer.
+        if self._reachable:
+            return
+        with self._reach_lock:
+            if self._unreachable is not None:
+                raise self._unreachable
+            if not self._reachable:
+                try:
+                    self.check_connection()
+                except FatalLLMError as exc:
+                    self._unreachable = exc
+                    raise
+                self._reachable = True
 
     def _response_format(self, mode: str, name: str, schema: dict[str, Any]) -> dict[str, Any] | None:
         if mode == "json_schema":
@@ -237,8 +311,9 @@ class JsonLLM:
             BadAnswerError: The reply never validated (after ``reasks`` re-asks) or the request was
                 rejected as malformed.
             TransientLLMError: The server failed even after the client's retries.
-            FatalLLMError: Wrong key or unknown model: stop the run.
+            FatalLLMError: Wrong key, unknown model, or a server that cannot be reached at all: stop the run.
         """
+        self._ensure_reachable()
         schema = _strict_schema(answer)
         name = name or answer.__name__
         history = list(messages)
@@ -246,6 +321,8 @@ class JsonLLM:
         content = None
         unreadable = False
         for _ in range(self.config.reasks + 1):
+            if unreadable:  # the same request again: a retry of ours
+                self.usage.resent()
             resp = self._complete(history, name, schema)
             if not hasattr(resp, "choices"):
                 # A 200 whose body is not a chat completion (a proxy's HTML page, say): a server fault,

@@ -5,7 +5,9 @@ output: prompt version, model, options). Workers run jobs on a bounded thread po
 writes, one fsynced line per result, to the output file or the failures file. On start, both files are
 read back: a key that is in the output, or in the failures file as a final failure, is skipped with no
 LLM call. A transient failure (the server kept failing) is written with ``"final": false`` and retried
-on the next run. A crash can leave at most one partial last line, which is cut off and redone.
+on the next run. A crash can leave at most one partial last line, which is cut off and redone. Once a
+row is written, or fails again, its older ``"final": false`` entries are dropped from the failures file,
+so that file lists only what still needs a rerun and why.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from instructret.data.jsonl import JsonlAppender, iter_json_lines
+from instructret.atomic import write_text_atomic
+from instructret.data.jsonl import JsonlAppender, iter_json_lines, iter_text_lines, parse_json_line, repair_partial_tail
 from instructret.progress import progress_bar
 
 
@@ -149,6 +152,38 @@ def _known_keys(out: Path, failures: Path, key_field: str) -> tuple[set[str], se
     return done, failed
 
 
+def compact_failures(failures: str | Path, done: set[str]) -> int:
+    """Drop stale row-level ``"final": false`` entries from a failures file.
+
+    An entry is stale when its row has been written since (its key is in ``done``) or when a later entry
+    for the same row supersedes it. Final failures and per-style entries are kept. The file is rewritten
+    atomically, and only when something is dropped.
+
+    Returns:
+        The number of entries dropped.
+    """
+    failures = Path(failures)
+    if not failures.is_file():
+        return 0
+    lines = [(text, parse_json_line(text, failures, n) if text.strip() else None)
+             for n, text in iter_text_lines(failures)]
+    last: dict[str, int] = {}
+    for i, (_, obj) in enumerate(lines):
+        if obj is not None and not obj.get("style") and isinstance(obj.get("key"), str):
+            last[obj["key"]] = i
+
+    def stale(i: int, obj: dict[str, Any] | None) -> bool:
+        if obj is None or obj.get("final") is not False or obj.get("style") or not isinstance(obj.get("key"), str):
+            return False
+        return obj["key"] in done or last[obj["key"]] != i
+
+    keep = [text for i, (text, obj) in enumerate(lines) if not stale(i, obj)]
+    dropped = len(lines) - len(keep)
+    if dropped:
+        write_text_atomic(failures, "".join(keep))
+    return dropped
+
+
 def run_jobs(
     jobs: Iterable[Job],
     work: Callable[[Any], Outcome],
@@ -181,15 +216,20 @@ def run_jobs(
     """
     out, failures = Path(out), Path(failures)
     counts = RunCounts()
+    # Cut off any partial last line first, so the read-back sees whole rows.
+    repair_partial_tail(out)
+    repair_partial_tail(failures)
+    done, failed_final = _known_keys(out, failures, key_field)
+    compact_failures(failures, done)  # after an interrupted run
+    written: set[str] = set()
     with JsonlAppender(out) as w_out, JsonlAppender(failures) as w_fail:
-        # Opening the appenders first cut off any partial last line, so the read-back sees whole rows.
-        done, failed_final = _known_keys(out, failures, key_field)
         seen: set[str] = set()
 
         def record(job: Job, outcome: Outcome) -> None:
             # The row goes first: a crash after it leaves the job done, never lost.
             if outcome.row is not None:
                 w_out.write({**outcome.row, key_field: job.key})
+                written.add(job.key)
                 counts.done += 1
             for f in outcome.failures:
                 entry: dict[str, Any] = {"key": job.key, "line": job.line, "input": job.label, "stage": f.stage}
@@ -240,4 +280,5 @@ def run_jobs(
             finally:
                 # On Ctrl-C or a fatal error: drop queued jobs; finished rows are already on disk.
                 executor.shutdown(wait=True, cancel_futures=True)
+    compact_failures(failures, done | written)
     return counts

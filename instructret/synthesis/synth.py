@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from instructret.data.jsonl import check_output_file
 from instructret.data.records import SeedTuple
 from instructret.synthesis.checks import CHECKS_VERSION, trivial_reason
 from instructret.synthesis.client import BadAnswerError, JsonLLM, LLMConfig, TransientLLMError
@@ -182,10 +183,14 @@ def run_synthesis(
         The run's counts, per-style counts and token usage.
 
     Raises:
-        InputError: A seed row is malformed (named by file:line:field); raised before any LLM call.
-        FatalLLMError: The server refused the key or does not know the model.
+        InputError: A seed row is malformed (named by file:line:field), or ``out`` / ``failures`` is a
+            directory; raised before any LLM call.
+        FatalLLMError: The server cannot be reached at all, refused the key or does not know the model.
     """
     style_names = parse_styles(styles)
+    failures = Path(failures) if failures else Path(str(out) + ".failures.jsonl")
+    for path in (out, failures):  # a directory here fails now, not after the seeds are read or a model loads
+        check_output_file(path)
     if isinstance(seeds, (str, Path)):
         rows = read_seeds(seeds, limit)
         source = str(seeds)
@@ -200,7 +205,6 @@ def run_synthesis(
     choose = make_negative_chooser(negative, **options)
     client = llm if isinstance(llm, JsonLLM) else JsonLLM(llm)
     model = client.config.model
-    failures = Path(failures) if failures else Path(str(out) + ".failures.jsonl")
     summary = RunSummary(out=Path(out), failures=failures, model=model)
     settings = {
         "prompt": PROMPT_VERSION,

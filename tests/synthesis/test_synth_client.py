@@ -33,8 +33,8 @@ def test_each_server_fault_is_retried_then_answered(llm_server, fault):
     assert answer.instruction_reversed == "I want beta1 tools instead."
     assert llm_server.count() == 2
     assert llm_server.count(fault=fault) == 1
-    # the retry happened below the caller: one counted exchange, and no re-ask of the model
-    assert (llm.usage.requests, llm.usage.reasks) == (1, 0)
+    # the retry happened below the caller, and it is counted: two requests sent, one a retry, no re-ask
+    assert (llm.usage.requests, llm.usage.retries, llm.usage.reasks) == (2, 1, 0)
 
 
 def test_malformed_json_is_re_asked_and_counted(llm_server):
