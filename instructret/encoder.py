@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -9,11 +10,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from instructret.errors import ModelNotFoundError
+from instructret.backends import check_backend, ensure_export, export_root, file_digest, load_backend_model
+from instructret.errors import InstructretError, ModelNotFoundError
 from instructret.formatting import InstructionTemplate, resolve_template
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
+
+logger = logging.getLogger(__name__)
 
 
 def _packaged_minilm() -> str:
@@ -101,6 +105,39 @@ def load_sentence_transformer(name: str, device: str | None = None, **kwargs: ob
         raise ModelNotFoundError(name, tried, f"{type(exc).__name__}: {exc}".splitlines()[0]) from exc
 
 
+def load_exported(
+    name: str, backend: str, quantize: str | None = None, device: str | None = None
+) -> tuple[SentenceTransformer, Path]:
+    """Load a model with the onnx or openvino backend, exporting (and saving) it first if needed.
+
+    Returns:
+        The model and the exported file it runs.
+
+    Raises:
+        BackendUnavailableError: The backend's packages are missing (with the install command).
+        InstructretError: A device other than the CPU was asked for.
+        ModelNotFoundError: The model itself cannot be found.
+    """
+    check_backend(backend, quantize)
+    if device not in (None, "cpu"):
+        raise InstructretError(f"the {backend} backend runs on the CPU; drop device {device!r} or use the "
+                               "torch backend")
+    target, local = resolve_model_path(name)
+    if local is None and not export_root(name, None).exists():
+        # A hub id (or a path that does not exist): the torch loader says what was tried if it can't be had.
+        load_sentence_transformer(name, device="cpu")
+    try:
+        root, file_name = ensure_export(name, target, local, backend, quantize, log=logger.info)
+        return load_backend_model(root, file_name, backend), root / file_name
+    except InstructretError:
+        raise
+    except Exception as exc:  # exporters and loaders raise many types; say which model and backend failed
+        raise ModelNotFoundError(
+            name, [f"{backend} export of '{name}'" + (f" ({quantize})" if quantize else "")],
+            f"{type(exc).__name__}: {exc}".splitlines()[0],
+        ) from exc
+
+
 class InstructEncoder:
     """Encode instructed queries and plain documents into one normalized space.
 
@@ -110,10 +147,15 @@ class InstructEncoder:
 
     Args:
         model: Alias (``"minilm"``), local sentence-transformers directory, or hub id.
-        device: ``"cuda"``, ``"mps"``, ``"cpu"`` ... or None to pick the best available.
+        device: ``"cuda"``, ``"mps"``, ``"cpu"`` ... or None to pick the best available (the onnx and
+            openvino backends run on the CPU).
         template: Overrides the model's saved template (useful for E5/GTE-style instruct models).
         batch_size: Default encoding batch size.
         max_seq_length: Optionally cap the model's maximum sequence length.
+        backend: ``"torch"`` (default), ``"onnx"`` (ONNX Runtime) or ``"openvino"``. The first use of a
+            backend exports the model and saves the export (see :mod:`instructret.backends`); later loads
+            read it.
+        quantize: None, or ``"int8"`` for an int8-quantized export (onnx and openvino only).
 
     Example:
         >>> enc = InstructEncoder("minilm")
@@ -130,9 +172,18 @@ class InstructEncoder:
         template: InstructionTemplate | str | None = None,
         batch_size: int = 32,
         max_seq_length: int | None = None,
+        backend: str = "torch",
+        quantize: str | None = None,
     ):
         self.model_name = model
-        self.model = load_sentence_transformer(model, device=device)
+        self.backend = backend
+        self.quantize = quantize
+        #: The exported file the model runs (None for the torch backend).
+        self.backend_file: Path | None = None
+        if check_backend(backend, quantize) is None:
+            self.model = load_sentence_transformer(model, device=device)
+        else:
+            self.model, self.backend_file = load_exported(model, backend, quantize, device)
         _, local = resolve_model_path(model)
         self.model_path = local
         self.template = resolve_template(local, template)
@@ -152,10 +203,24 @@ class InstructEncoder:
         self = cls.__new__(cls)
         self.model_name = name
         self.model = model
+        self.backend = model.get_backend() if hasattr(model, "get_backend") else "torch"
+        self.quantize = None
+        self.backend_file = None
         self.model_path = None
         self.template = resolve_template(None, template)
         self.batch_size = batch_size
         return self
+
+    @property
+    def backend_id(self) -> str:
+        """What besides the weights decides the embeddings (keys embedding caches).
+
+        ``""`` for torch; else the backend, the quantization and a content hash of the exported file.
+        """
+        if self.backend == "torch":
+            return ""
+        digest = file_digest(self.backend_file) if self.backend_file is not None else "unknown"
+        return f"{self.backend}|{self.quantize}|{digest}"
 
     @property
     def device(self) -> str:
@@ -228,5 +293,6 @@ class InstructEncoder:
     def __repr__(self) -> str:
         return (
             f"InstructEncoder(model={self.model_name!r}, device={self.device!r}, "
-            f"template={self.template.template!r})"
+            + (f"backend={self.backend!r}, quantize={self.quantize!r}, " if self.backend != "torch" else "")
+            + f"template={self.template.template!r})"
         )

@@ -56,6 +56,11 @@ def model_fingerprint(encoder: InstructEncoder) -> str:
     digest = hashlib.sha256()
     digest.update(json.dumps([type(m).__name__ for m in model]).encode())
     digest.update(str(getattr(model, "max_seq_length", None)).encode())
+    # An onnx/openvino model has no torch parameters to sample: its exported file identifies it instead
+    # (torch models add nothing here, so their keys, and caches already on disk, stay the same).
+    backend_id = getattr(encoder, "backend_id", "")
+    if backend_id:
+        digest.update(backend_id.encode())
     with torch.no_grad():
         for name, param in model.named_parameters():
             flat = param.detach().reshape(-1)
