@@ -9,7 +9,16 @@ import typer
 from rich.markdown import Markdown
 from rich.markup import escape
 
-from instructret.cli.common import DeviceOpt, ModelOpt, TemplateOpt, console, err_console, user_errors
+from instructret.cli.common import (
+    BackendOpt,
+    DeviceOpt,
+    ModelOpt,
+    QuantizeOpt,
+    TemplateOpt,
+    console,
+    err_console,
+    user_errors,
+)
 from instructret.encoder import DEFAULT_MODEL
 
 __all__ = ["register"]
@@ -42,6 +51,8 @@ def followir(
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Keep embeddings in memory only.")] = False,
     revision: Annotated[str | None, typer.Option(help="Hub revision of the datasets.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    backend: BackendOpt = "torch",
+    quantize: QuantizeOpt = None,
 ) -> None:
     """Score a model on FollowIR (p-MRR, MAP@1000, nDCG@5) by reranking under both instructions."""
     from instructret.evaluation import run_followir_benchmark
@@ -57,6 +68,8 @@ def followir(
         revision=revision,
         show_progress=not quiet,
         batch_size=batch_size,
+        backend=backend,
+        quantize=quantize,
     )
     console.print(Markdown(report.table))
     for warning in report.warnings():

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from instructret.backends import Backend, Quantization
 from instructret.errors import InstructretError
 
 P = ParamSpec("P")
@@ -57,4 +58,19 @@ DbOpt = Annotated[
 ]
 UrlOpt = Annotated[
     str | None, typer.Option(help="URL of a Chroma server, e.g. http://127.0.0.1:8000 (instead of --db).")
+]
+BackendOpt = Annotated[
+    Backend,
+    typer.Option(
+        "--backend",
+        help="Inference backend: torch, or onnx / openvino (CPU; the model is exported once and the export saved, "
+        "next to a trained model's weights or in the user cache).",
+    ),
+]
+QuantizeOpt = Annotated[
+    Quantization | None,
+    typer.Option(
+        "--quantize",
+        help="int8: run an int8-quantized export (onnx or openvino backend).",
+    ),
 ]

@@ -37,16 +37,23 @@ __all__ = ["DEFAULT_COLLECTION", "DEFAULT_DB", "Hit", "InstructEmbeddingFunction
 
 DEFAULT_COLLECTION = "instructret"
 
-_ENCODERS: dict[tuple[str, str | None, str | None], InstructEncoder] = {}
+_ENCODERS: dict[tuple[str, str | None, str | None, str, str | None], InstructEncoder] = {}
 _ENCODERS_LOCK = threading.Lock()
 
 
-def shared_encoder(model: str, device: str | None = None, template: str | None = None) -> InstructEncoder:
+def shared_encoder(
+    model: str,
+    device: str | None = None,
+    template: str | None = None,
+    backend: str = "torch",
+    quantize: str | None = None,
+) -> InstructEncoder:
     """Load an encoder once per process, so rebuilt embedding functions don't reload the model."""
-    key = (model, device, template)
+    key = (model, device, template, backend, quantize)
     with _ENCODERS_LOCK:
         if key not in _ENCODERS:
-            _ENCODERS[key] = InstructEncoder(model, device=device, template=template)
+            _ENCODERS[key] = InstructEncoder(model, device=device, template=template, backend=backend,
+                                             quantize=quantize)
         return _ENCODERS[key]
 
 
@@ -62,6 +69,9 @@ class InstructEmbeddingFunction(EmbeddingFunction[Documents]):
         template: Query template override (default: the model's own, else ``"{query} {instruction}"``).
         device: Torch device, or None for the best available.
         encoder: An already loaded encoder to use instead of loading ``model``.
+        backend: ``"torch"``, ``"onnx"`` or ``"openvino"`` (see :class:`InstructEncoder`); taken from
+            ``encoder`` when one is given.
+        quantize: None or ``"int8"``; taken from ``encoder`` when one is given.
     """
 
     def __init__(
@@ -71,12 +81,21 @@ class InstructEmbeddingFunction(EmbeddingFunction[Documents]):
         template: str | None = None,
         device: str | None = None,
         encoder: InstructEncoder | None = None,
+        backend: str = "torch",
+        quantize: str | None = None,
     ):
         self.model = model
         self.instruction = instruction
         self.template = template
         self.device = device
-        self.encoder = encoder or shared_encoder(model, device, template)
+        self.encoder = encoder or shared_encoder(model, device, template, backend, quantize)
+        self.backend = getattr(self.encoder, "backend", backend)
+        self.quantize = getattr(self.encoder, "quantize", quantize)
+        if encoder is not None:
+            # Chroma rebuilds the function from get_config() when it opens a collection: let that find this
+            # encoder instead of loading (or exporting) the same model a second time.
+            with _ENCODERS_LOCK:
+                _ENCODERS.setdefault((model, device, template, self.backend, self.quantize), encoder)
 
     def __call__(self, input: Documents) -> Embeddings:  # noqa: A002 (Chroma's signature)
         """Embed documents, without any instruction."""
@@ -101,12 +120,15 @@ class InstructEmbeddingFunction(EmbeddingFunction[Documents]):
 
     def get_config(self) -> dict[str, Any]:
         """JSON-serializable settings that rebuild this function."""
-        return {
+        config = {
             "model": self.model,
             "instruction": self.instruction,
             "template": self.template,
             "device": self.device,
         }
+        if self.backend != "torch":  # torch collections keep the config they always had
+            config.update(backend=self.backend, quantize=self.quantize)
+        return config
 
     @staticmethod
     def build_from_config(config: dict[str, Any]) -> InstructEmbeddingFunction:
@@ -116,6 +138,8 @@ class InstructEmbeddingFunction(EmbeddingFunction[Documents]):
             instruction=config.get("instruction"),
             template=config.get("template"),
             device=config.get("device"),
+            backend=config.get("backend") or "torch",
+            quantize=config.get("quantize"),
         )
 
     def validate_config_update(self, old_config: dict[str, Any], new_config: dict[str, Any]) -> None:
@@ -154,6 +178,8 @@ class InstructIndex:
         client: An existing Chroma client, instead of ``path``/``url``.
         model: Model to load when ``encoder`` is None.
         create: False opens only an existing database and collection (for searching) and creates nothing.
+        backend: Backend of the model loaded when ``encoder`` is None (``"torch"``, ``"onnx"``, ``"openvino"``).
+        quantize: None or ``"int8"``, for the model loaded when ``encoder`` is None.
 
     Raises:
         InstructretError: The database, server or collection cannot be opened (or, with ``create=False``,
@@ -175,11 +201,13 @@ class InstructIndex:
         client: chromadb.api.ClientAPI | None = None,
         model: str = DEFAULT_MODEL,
         create: bool = True,
+        backend: str = "torch",
+        quantize: str | None = None,
     ):
         self.client = client or make_client(path, url, create=create)
         if not create:
             require_collection(self.client, collection)
-        self.encoder = encoder or shared_encoder(model)
+        self.encoder = encoder or shared_encoder(model, backend=backend, quantize=quantize)
         ef = InstructEmbeddingFunction(model=self._model_ref(), encoder=self.encoder,
                                        template=self.encoder.template.template)
         try:

@@ -70,6 +70,8 @@ class InstructEmbeddings(BaseModel, Embeddings):
         template: Query template override; default: the model's saved template, else
             ``"{query} {instruction}"``.
         encoder: An already loaded :class:`InstructEncoder` to use instead of loading ``model``.
+        backend: ``"torch"`` (default), ``"onnx"`` or ``"openvino"``: the inference backend of the loaded model.
+        quantize: None, or ``"int8"`` for an int8 export (onnx and openvino only).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True, protected_namespaces=())
@@ -79,12 +81,14 @@ class InstructEmbeddings(BaseModel, Embeddings):
     device: str | None = None
     template: str | None = None
     encoder: InstructEncoder | None = Field(default=None, exclude=True, repr=False)
+    backend: str = "torch"
+    quantize: str | None = None
 
     @model_validator(mode="after")
     def _load_encoder(self) -> InstructEmbeddings:
         # Models are loaded once per process and shared, so copies and many instances are cheap.
         if self.encoder is None:
-            self.encoder = shared_encoder(self.model, self.device, self.template)
+            self.encoder = shared_encoder(self.model, self.device, self.template, self.backend, self.quantize)
         return self
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:

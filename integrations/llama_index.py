@@ -65,6 +65,8 @@ class InstructEmbedding(BaseEmbedding):
             ``"{query} {instruction}"``.
         encoder: An already loaded :class:`InstructEncoder` to use instead of loading ``model_name``.
         embed_batch_size: Texts embedded per model call.
+        backend: ``"torch"`` (default), ``"onnx"`` or ``"openvino"``: the inference backend of the loaded model.
+        quantize: None, or ``"int8"`` for an int8 export (onnx and openvino only).
         **kwargs: Other :class:`BaseEmbedding` fields (``embeddings_cache``, ``callback_manager`` ...).
     """
 
@@ -77,9 +79,11 @@ class InstructEmbedding(BaseEmbedding):
         template: str | None = None,
         encoder: InstructEncoder | None = None,
         embed_batch_size: int = 32,
+        backend: str = "torch",
+        quantize: str | None = None,
         **kwargs: Any,
     ):
-        encoder = encoder or shared_encoder(model_name, device, template)
+        encoder = encoder or shared_encoder(model_name, device, template, backend, quantize)
         super().__init__(model_name=encoder.model_name, embed_batch_size=embed_batch_size, **kwargs)
         self._encoder = encoder
 

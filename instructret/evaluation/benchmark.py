@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from instructret.atomic import write_text_atomic
+from instructret.backends import check_backend
 from instructret.encoder import InstructEncoder
 from instructret.evaluation.cache import EmbeddingCache, model_fingerprint
 from instructret.evaluation.dataset import FollowIRDataset
@@ -59,6 +60,8 @@ class FollowIRBenchmark:
     wall_time_s: float
     table: str
     files: dict[str, Path] = field(default_factory=dict)
+    backend: str = "torch"
+    quantize: str | None = None
 
     @property
     def pmrr(self) -> float:
@@ -83,6 +86,8 @@ class FollowIRBenchmark:
             "model": self.model,
             "template": self.template,
             "device": self.device,
+            "backend": self.backend,
+            "quantize": self.quantize,
             "model_fingerprint": self.model_key,
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "instructret_version": version,
@@ -132,6 +137,8 @@ def run_followir_benchmark(
     show_progress: bool = True,
     batch_size: int = 32,
     top_k: int = TOP_K,
+    backend: str = "torch",
+    quantize: str | None = None,
 ) -> FollowIRBenchmark:
     """Evaluate a model on FollowIR sets and, with ``out_dir``, write results.json, results.md and pmrr.png.
 
@@ -149,6 +156,8 @@ def run_followir_benchmark(
         show_progress: Show progress bars.
         batch_size: Encoding batch size.
         top_k: Candidates kept per query (mteb: 1000).
+        backend: Inference backend when ``model`` is a name: ``"torch"``, ``"onnx"`` or ``"openvino"``.
+        quantize: None or ``"int8"`` (onnx and openvino), when ``model`` is a name.
 
     Returns:
         A :class:`FollowIRBenchmark`.
@@ -163,6 +172,8 @@ def run_followir_benchmark(
     start = time.perf_counter()
     if template is not None:
         InstructionTemplate(template)  # a bad template fails before anything loads
+    if not isinstance(model, InstructEncoder):
+        check_backend(backend, quantize)  # so does a backend whose packages are missing
     # load every dataset first, so a bad name or file fails before any encoding
     loaded: dict[str, FollowIRDataset] = {}
     for item in _expand(datasets):
@@ -175,7 +186,8 @@ def run_followir_benchmark(
             encoder = copy.copy(model)
             encoder.template = resolve_template(None, template)
     else:
-        encoder = InstructEncoder(model, device=device, template=template, batch_size=batch_size)
+        encoder = InstructEncoder(model, device=device, template=template, batch_size=batch_size, backend=backend,
+                                  quantize=quantize)
     out = Path(out_dir).expanduser() if out_dir is not None else None
     if cache_dir is None and out is not None:
         cache_dir = out / CACHE_DIRNAME
@@ -197,6 +209,8 @@ def run_followir_benchmark(
                   for n, ds in loaded.items()},
         wall_time_s=0.0,
         table=markdown_table(encoder.model_name, encoder.template.template, results, official),
+        backend=encoder.backend,
+        quantize=encoder.quantize,
     )
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
