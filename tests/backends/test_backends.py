@@ -150,6 +150,9 @@ def test_missing_backend_is_an_install_hint(backend, hidden, monkeypatch):
 def test_cli_missing_backend_is_one_line_with_install_hint(command, tmp_path):
     corpus = tmp_path / "c.jsonl"
     corpus.write_text(json.dumps({"id": "a", "text": "x"}) + "\n")
+    import chromadb
+
+    chromadb.PersistentClient(path=str(tmp_path / "db")).create_collection("instructret")  # search only reads
     args = {"index": ["index", str(corpus), "--db", str(tmp_path / "db")],
             "search": ["search", "x", "--db", str(tmp_path / "db")],
             "bench": ["bench", "followir", "-d", str(demo_path("followir")), "--out", str(tmp_path / "out")]}[command]
