@@ -8,9 +8,13 @@ import shutil
 import pytest
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def export_home(tmp_path_factory):
-    """Exports of models without a writable directory (the packaged alias) go here, not to the user cache."""
+    """Exports of models without a writable directory (the packaged alias) go here, not to the user cache.
+
+    Module-scoped, so the variable is gone again before tests in other folders (the quickstart
+    looks for its GGUF under the same home) run.
+    """
     home = tmp_path_factory.mktemp("instructret-home")
     old = os.environ.get("INSTRUCTRET_HOME")
     os.environ["INSTRUCTRET_HOME"] = str(home)
