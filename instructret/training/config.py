@@ -151,8 +151,9 @@ class TrainResult:
         epochs: Epochs done.
         train_loss: Mean training loss reported by the trainer for this call.
         train_steps_per_second: Steps per second of the training loop in this call.
-        dev_before: Dev metrics of the base model (None without ``eval_dir`` or when resumed).
-        dev_after: Dev metrics of the trained model (None without ``eval_dir``).
+        dev_before: Dev scores of the base model, keyed by measure name (``"p-MRR"``, ``"MAP@1000"``,
+            ``"nDCG@5"``; see :mod:`instructret.evaluation.measures`); None without ``eval_dir``.
+        dev_after: Dev scores of the trained model, keyed the same (None without ``eval_dir``).
         data: What went into the training set.
         resumed_from: The checkpoint this call continued from, if any.
         log_history: The trainer's log entries (loss, learning rate, dev metrics by step).

@@ -28,6 +28,7 @@ from transformers.trainer_utils import get_last_checkpoint
 
 from instructret.encoder import load_sentence_transformer, pick_device, resolve_model_path
 from instructret.errors import InstructretError
+from instructret.evaluation.measures import MEASURES, canonical_scores, json_ready
 from instructret.formatting import InstructionTemplate, resolve_template, save_template
 from instructret.training.config import RESUME_KEYS, TrainConfig, TrainingInterrupted, TrainResult
 from instructret.training.dataset import ORIGINAL_STYLE, build_training_set
@@ -224,12 +225,10 @@ def _checkpoint_to_resume(config: TrainConfig, record: dict[str, Any]) -> Path |
 
 def _logged_eval(log_history: list[dict[str, Any]], step: int, name: str) -> dict[str, float] | None:
     """The dev metrics the trainer already logged at ``step`` (its last evaluation), so they are not redone."""
-    from instructret.training.evaluator import METRICS
-
-    keys = [f"{name}_{metric}" for metric in METRICS]
     for entry in reversed(log_history):
-        if entry.get("step") == step and all(f"eval_{k}" in entry for k in keys):
-            return {k: float(entry[f"eval_{k}"]) for k in keys}
+        scores = canonical_scores(entry, prefix=f"eval_{name}_") if entry.get("step") == step else None
+        if scores and len(scores) == len(MEASURES):
+            return scores
     return None
 
 
@@ -351,10 +350,11 @@ def train_dual_view(config: TrainConfig, callbacks: Sequence[TrainerCallback] = 
         (ckpt_dir / RUN_CONFIG).write_text(json.dumps(record, indent=2) + "\n")
         before_path = ckpt_dir / DEV_BEFORE
         if evaluator is not None and resume_from is None:
-            dev_before = evaluator(model)
-            before_path.write_text(json.dumps(dev_before) + "\n")
+            dev_before = canonical_scores(evaluator(model), prefix=f"{evaluator.name}_")
+            before_path.write_text(json.dumps(json_ready(dev_before)) + "\n")
         elif evaluator is not None and before_path.is_file():
-            dev_before = json.loads(before_path.read_text())
+            # a checkpoint of an earlier version may hold the older spellings (dev_pmrr, ...)
+            dev_before = canonical_scores(json.loads(before_path.read_text()), prefix=f"{evaluator.name}_")
     start_step = 0
     if resume_from is not None:
         state = json.loads((resume_from / "trainer_state.json").read_text())
@@ -383,7 +383,8 @@ def train_dual_view(config: TrainConfig, callbacks: Sequence[TrainerCallback] = 
     trainer.accelerator.wait_for_everyone()
     if main:
         if evaluator is not None:
-            result.dev_after = _logged_eval(result.log_history, step, evaluator.name) or evaluator(model)
+            result.dev_after = _logged_eval(result.log_history, step, evaluator.name) or canonical_scores(
+                evaluator(model), prefix=f"{evaluator.name}_")
         model.max_seq_length = native_length
         model.save(str(config.output_dir))
         save_template(config.output_dir, template)
