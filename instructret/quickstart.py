@@ -82,14 +82,14 @@ class QuickstartConfig:
         model: Base encoder.
         llm: ``"local"`` (embedded GGUF model served on loopback) or ``"api"`` (``llm_config``).
         llm_config: Endpoint settings when ``llm == "api"``.
-        limit: Use only the first ``limit`` seed tuples.
+        limit: Use only the first ``limit`` of the 24 bundled seed tuples (fewer: faster, fewer pairs).
         epochs: Training epochs.
         lr: Learning rate.
         batch_size: Training batch size.
         general_ratio: General pairs per dual-view pair.
         min_general: At least this many general pairs per epoch, however few pairs verification kept.
         seed: Training seed.
-        show_progress: Progress bars.
+        show_progress: Show each stage's progress.
     """
 
     workdir: Path = Path("instructret-quickstart")
