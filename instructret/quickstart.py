@@ -133,7 +133,7 @@ def synthesize_stage(config: QuickstartConfig) -> tuple[dict[str, Any], Path]:
     out = config.workdir / "pairs.jsonl"
     with open_llm(config.llm, config.llm_config) as llm:
         summary = run_synthesis(
-            seeds_path(), out, llm, verify=True, concurrency=1, limit=config.limit,
+            seeds_path(), out, llm, verify=True, limit=config.limit,
             progress=config.show_progress,
         )
     return summary.as_dict(), out
