@@ -52,6 +52,7 @@ class TrainingProgress(TrainerCallback):
         self._task: Any = None
         self._loss = ""
         self._dev = ""
+        self._said_at: int | None = None
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:  # noqa: D102
         if self.mode == "off" or not state.is_world_process_zero:
@@ -87,8 +88,11 @@ class TrainingProgress(TrainerCallback):
             self._task.update(status=" · ".join(s for s in (self._loss, self._dev) if s))
         else:
             say(f"step {state.global_step}/{state.max_steps}: {line}")
+            self._said_at = state.global_step
 
     def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:  # noqa: D102
+        if self.mode == "lines" and state.is_world_process_zero and self._said_at != state.global_step:
+            say(f"step {state.global_step}/{state.max_steps}: done")  # the last step is rarely a logging step
         self.close()
 
     def close(self) -> None:

@@ -70,7 +70,7 @@ def test_training_progress_writes_plain_lines_elsewhere(monkeypatch, capsys):
     cb.on_log(None, _state(3), None, logs={"loss": "0.25", "grad_norm": "1.0", "learning_rate": "2e-05"})
     cb.on_log(None, _state(4), None, logs={"train_runtime": 3.0, "train_loss": 0.3})  # the caller reports it
     cb.on_train_end(None, _state(4), None)
-    assert lines == ["training: 4 steps from step 2", "step 3/4: loss 0.2500 · lr 2e-05"]
+    assert lines == ["training: 4 steps from step 2", "step 3/4: loss 0.2500 · lr 2e-05", "step 4/4: done"]
 
 
 def test_training_progress_off_says_nothing(terminal):
