@@ -50,6 +50,7 @@ from instructret.data.jsonl import JsonlAppender, iter_json_lines  # noqa: E402
 from instructret.encoder import InstructEncoder, load_sentence_transformer, resolve_model_path  # noqa: E402
 from instructret.errors import InstructretError  # noqa: E402
 from instructret.evaluation import run_followir_benchmark  # noqa: E402
+from instructret.evaluation.measures import MAP_1000, MEASURES, NDCG_5, P_MRR, json_ready  # noqa: E402
 from instructret.formatting import resolve_template  # noqa: E402
 from instructret.training import (  # noqa: E402
     DualViewBatchSampler,
@@ -238,12 +239,11 @@ def run_one(cond: Condition, seed: int | None, s: AblationSettings, pairs: Path,
     t_eval = time.perf_counter()
     bench = run_followir_benchmark(encoder, [str(d) for d in s.eval_dirs], persist_cache=False,
                                    show_progress=s.show_progress)
-    ev = {name: {"p-MRR": r.pmrr, "MAP@1000": r.map_at_1000, "nDCG@5": r.ndcg_at_5,
-                 "changed MAP@1000": r.changed.get("MAP@1000"), "queries": r.counts.get("queries")}
+    ev = {name: {**r.scores, f"changed {MAP_1000}": r.changed.get(MAP_1000), "queries": r.counts.get("queries")}
           for name, r in bench.results.items()}
     record = {
         "condition": cond.name, "seed": seed, "settings": _result_settings(s), "train": train, "eval": ev,
-        "mean": {m: float(np.mean([e[m] for e in ev.values()])) for m in ("p-MRR", "MAP@1000", "nDCG@5")},
+        "mean": {m: float(np.mean([e[m] for e in ev.values()])) for m in MEASURES},
         "eval_s": time.perf_counter() - t_eval, "total_s": time.perf_counter() - start,
         "cpu_s": time.process_time() - cpu_start,
         "device": _device_info(encoder.device), "eval_max_seq_length": encoder.model.max_seq_length,
@@ -301,11 +301,11 @@ def run_ablation(s: AblationSettings, conditions: Sequence[str] = MAIN, title: s
                     continue
                 print(f"[{datetime.now():%H:%M:%S}] {name} seed {seed}: running", flush=True)
                 rec = run_one(cond, seed, s, pairs, eval_len)
-                out.write(rec)
+                out.write(json_ready(rec))  # an undefined p-MRR is null in the file
                 runs.append(rec)
                 train_s = f"train {rec['train']['train_s']:.0f} s, " if rec["train"] else ""
-                print(f"  p-MRR {100 * rec['mean']['p-MRR']:+.2f}  MAP@1000 {100 * rec['mean']['MAP@1000']:.2f}  "
-                      f"nDCG@5 {100 * rec['mean']['nDCG@5']:.2f}  ({train_s}eval {rec['eval_s']:.0f} s)", flush=True)
+                scores = "  ".join(f"{n} {m.format(rec['mean'][n])}" for n, m in MEASURES.items())
+                print(f"  {scores}  ({train_s}eval {rec['eval_s']:.0f} s)", flush=True)
     runs = [r for r in runs if r["condition"] in conditions and (r["seed"] is None or r["seed"] in s.seeds)]
     return write_report(s, conditions, runs, title, time.perf_counter() - started)
 
@@ -325,11 +325,12 @@ def write_report(s: AblationSettings, conditions: Sequence[str], runs: list[dict
     sampled = any(Path(p) != s.train for r in runs if r["train"] for p in r["train"]["config"]["pairs"])
     loads = [x for r in runs for x in (r["loadavg_before"][0], r["loadavg_after"][0])]
     notes = [
-        f"Scores x100, mean ± sample std over seeds (p-MRR, then MAP@1000 and nDCG@5 of the original-instruction "
-        f"run), averaged over {', '.join(datasets)}. Base model `{s.model}`; every trained run: {s.steps} steps x "
-        f"batch {s.batch_size} = {next(iter(budgets), 0)} rows, lr {s.lr:g}, warmup {s.warmup_ratio:g}, max_seq_length "
-        f"{s.max_seq_length} (evaluated at {runs[0]['eval_max_seq_length'] if runs else '?'}), general ratio "
-        f"{s.general_ratio:g}; {n_pairs} dual-view pairs from `{s.train.name}`"
+        f"Scores x100, mean ± sample std over seeds ({P_MRR}, then {MAP_1000} and {NDCG_5} of the "
+        f"original-instruction run), averaged over {', '.join(datasets)}. Base model `{s.model}`; every trained "
+        f"run: {s.steps} steps x batch {s.batch_size} = {next(iter(budgets), 0)} rows, lr {s.lr:g}, warmup "
+        f"{s.warmup_ratio:g}, max_seq_length {s.max_seq_length} (evaluated at "
+        f"{runs[0]['eval_max_seq_length'] if runs else '?'}), general ratio {s.general_ratio:g}; {n_pairs} "
+        f"dual-view pairs from `{s.train.name}`"
         + (f" (a sample drawn with --pairs-seed {s.pairs_seed})." if sampled else "."),
         f"Device {device.get('device', '?')} ({device.get('cpu', '')}, {device.get('torch_threads', '?')} torch "
         f"threads); sum of run times {run_s / 60:.1f} min wall, {cpu_s / 60:.1f} min CPU (this process); 1-min "
@@ -339,13 +340,13 @@ def write_report(s: AblationSettings, conditions: Sequence[str], runs: list[dict
     files = {"results.md": s.out / "results.md", "results.json": s.out / "results.json",
              "ablation.png": s.out / "ablation.png"}
     files["results.md"].write_text(table)
-    files["results.json"].write_text(json.dumps({
+    files["results.json"].write_text(json.dumps(json_ready({
         "benchmark": "ablation", "title": title, "command": " ".join(sys.argv), "settings": _settings_dict(s),
         "conditions": {n: CONDITIONS[n].description for n in conditions}, "summary": summary, "runs": runs,
         "device": device, "sum_of_run_times_s": run_s, "sum_of_cpu_times_s": cpu_s,
         "wall_time_s_this_invocation": wall_s,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-    }, indent=2) + "\n")
+    }), indent=2) + "\n")
     if runs:
         plot_ablation(summary, runs, title, files["ablation.png"])
     return AblationReport(runs=runs, summary=summary, table=table, files=files)

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from instructret.evaluation.measures import MEASURES, P_MRR, is_undefined
+
 #: (key in a run's metrics, label in tables and plots); values are raw fractions, shown x100.
-METRICS = (("p-MRR", "p-MRR"), ("MAP@1000", "og MAP@1000"), ("nDCG@5", "og nDCG@5"))
+METRICS = tuple((name, m.label) for name, m in MEASURES.items())
 
 
 def mean_std(values: Sequence[float | None]) -> dict[str, Any]:
     """Mean, sample standard deviation (None with one value) and the values, ignoring missing ones."""
-    vals = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    vals = [v for v in values if not is_undefined(v)]
     return {
         "mean": statistics.fmean(vals) if vals else None,
         "std": statistics.stdev(vals) if len(vals) > 1 else None,
@@ -43,28 +44,24 @@ def summarize(runs: Sequence[Mapping[str, Any]], conditions: Sequence[str], data
     return out
 
 
-def _cell(stat: Mapping[str, Any], signed: bool = False) -> str:
-    if stat["mean"] is None:
-        return "n/a"
-    fmt = "{:+.2f}" if signed else "{:.2f}"
-    text = fmt.format(100 * stat["mean"])
+def _cell(stat: Mapping[str, Any], name: str) -> str:
+    text = MEASURES[name].format(stat["mean"])
     return text + (f" ± {100 * stat['std']:.2f}" if stat["std"] is not None else "")
 
 
 def _table(summary: Mapping[str, Any], descriptions: Mapping[str, str], key: str | None) -> list[str]:
     lines = [
-        "| condition | trains on | seeds | examples seen | p-MRR | og MAP@1000 | og nDCG@5 | train s |",
-        "|---|---|---|---:|---:|---:|---:|---:|",
+        "| condition | trains on | seeds | examples seen | " + " | ".join(label for _, label in METRICS)
+        + " | train s |",
+        "|---|---|---|---:|" + "---:|" * len(METRICS) + "---:|",
     ]
     for name, s in summary.items():
         stats = s["mean"] if key is None else s["datasets"][key]
         seeds = ", ".join(str(x) for x in s["seeds"]) if s["seeds"] != [None] else "- (no training)"
         seen = "/".join(str(x) for x in s["examples_seen"]) or "0"
         train_s = f"{s['train_s']['mean']:.0f}" if s["train_s"]["mean"] is not None else "-"
-        lines.append(
-            f"| {name} | {descriptions.get(name, '')} | {seeds} | {seen} | {_cell(stats['p-MRR'], True)} "
-            f"| {_cell(stats['MAP@1000'])} | {_cell(stats['nDCG@5'])} | {train_s} |"
-        )
+        cells = " | ".join(_cell(stats[m], m) for m, _ in METRICS)
+        lines.append(f"| {name} | {descriptions.get(name, '')} | {seeds} | {seen} | {cells} | {train_s} |")
     return lines
 
 
@@ -100,11 +97,12 @@ def plot_ablation(summary: Mapping[str, Any], runs: Sequence[Mapping[str, Any]],
         colors = ["#999999" if summary[n]["seeds"] == [None] else f"C{i}" for i, n in enumerate(names)]
         ax.bar(range(len(names)), means, yerr=stds, capsize=4, color=colors, alpha=0.8)
         for i, n in enumerate(names):
-            vals = [100 * r["mean"][key] for r in runs if r["condition"] == n and r["mean"].get(key) is not None]
+            vals = [100 * r["mean"][key] for r in runs
+                    if r["condition"] == n and not is_undefined(r["mean"].get(key))]
             ax.scatter([i] * len(vals), vals, color="black", s=10, zorder=3)
         ax.set_xticks(range(len(names)), names, rotation=30, ha="right")
         ax.set_title(f"{label} (x100)")
-        if key == "p-MRR":
+        if key == P_MRR:
             ax.axhline(0.0, color="black", linewidth=0.8)
         else:
             lo = min(m - s for m, s in zip(means, stds, strict=True))

@@ -35,7 +35,7 @@ from shared_paths import shared_data_root  # noqa: E402
 from instructret.atomic import write_text_atomic  # noqa: E402
 from instructret.backends import BackendUnavailableError, onnx_int8_config  # noqa: E402
 from instructret.encoder import InstructEncoder  # noqa: E402
-from instructret.evaluation import run_followir_benchmark  # noqa: E402
+from instructret.evaluation import MEASURES, run_followir_benchmark  # noqa: E402
 
 #: name -> (backend, quantize)
 VARIANTS = {
@@ -166,8 +166,7 @@ def main() -> None:
             report = run_followir_benchmark(encoders[name], args.dev, out_dir=None, persist_cache=False,
                                             show_progress=False)
             res = next(iter(report.results.values()))
-            quality[name] = {"p-MRR": 100 * res.pmrr, "MAP@1000": 100 * res.map_at_1000,
-                             "nDCG@5": 100 * res.ndcg_at_5}
+            quality[name] = {measure: 100 * value for measure, value in res.scores.items()}
             print(f"quality {name}: " + ", ".join(f"{k} {v:.2f}" for k, v in quality[name].items()), flush=True)
     pool = time_pool(encoders["torch"], texts, args.batch_size, args.repeats) if args.pool else None
     load_after = os.getloadavg()
@@ -182,7 +181,7 @@ def main() -> None:
                  f"**{statistics.median(ratios[name]):.2f}x** ({min(ratios[name]):.2f}-{max(ratios[name]):.2f})",
                  f"{agreement[name]['min']:.4f} / {agreement[name]['mean']:.4f}"]
         if quality:
-            for metric in ("p-MRR", "MAP@1000", "nDCG@5"):
+            for metric in MEASURES:
                 cells += [f"{quality[name][metric]:.2f}", f"{quality[name][metric] - quality['torch'][metric]:+.2f}"]
         rows.append("| " + " | ".join(cells) + " |")
     table = "\n".join(rows)

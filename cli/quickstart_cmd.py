@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
+from typing import Any
 
 import typer
 from rich.table import Table
 
-from instructret.cli.common import ModelOpt, console, user_errors
-from instructret.cli.render import hits_table
-from instructret.encoder import DEFAULT_MODEL
+from instructret.cli.common import console, user_errors
+from instructret.cli.options import DataclassOptions, with_options
+from instructret.cli.render import hits_table, scores_table
 from instructret.quickstart import HONEST_NOTE, QuickstartConfig, QuickstartReport, run_quickstart
 
 __all__ = ["register"]
 
+#: The quickstart's options are QuickstartConfig's fields; it always runs the embedded LLM.
+QUICKSTART_OPTIONS = DataclassOptions(
+    QuickstartConfig, exclude=("llm", "llm_config"),
+    names={"model": ("--model", "-m"), "show_progress": "--progress/--no-progress"},
+)
+
 
 def _bench_table(report: QuickstartReport) -> Table:
-    table = Table(title="FollowIR-format demo set (8 queries), scores x100", title_justify="left")
-    table.add_column("model")
-    for metric in ("p-MRR", "MAP@1000", "nDCG@5"):
-        table.add_column(metric, justify="right")
-    for label, scores in report.bench.items():
-        table.add_row(label, *(f"{scores[m]:.2f}" for m in ("p-MRR", "MAP@1000", "nDCG@5")))
-    return table
+    fractions = {label: {name: value / 100 for name, value in scores.items()} for label, scores in report.bench.items()}
+    return scores_table(fractions, title="FollowIR-format demo set (8 queries), scores x100")
 
 
 def register(app: typer.Typer) -> None:
@@ -31,20 +31,10 @@ def register(app: typer.Typer) -> None:
 
     @app.command("quickstart")
     @user_errors
-    def quickstart(
-        workdir: Annotated[
-            Path, typer.Option(help="Where every stage writes; rerun the command to resume.")
-        ] = Path("instructret-quickstart"),
-        model: ModelOpt = DEFAULT_MODEL,
-        limit: Annotated[
-            int, typer.Option(help="Use the first N of the 24 bundled seed tuples (fewer: faster, fewer pairs).")
-        ] = 24,
-        epochs: Annotated[float, typer.Option(help="Training epochs.")] = 3.0,
-        lr: Annotated[float, typer.Option(help="Learning rate.")] = 2e-5,
-        seed: Annotated[int, typer.Option(help="Training seed.")] = 0,
-    ) -> None:
+    @with_options(settings=QUICKSTART_OPTIONS)
+    def quickstart(settings: dict[str, Any]) -> None:
         """Run the whole method offline: synthesize, train, benchmark, and search (about 10 minutes on a CPU)."""
-        config = QuickstartConfig(workdir=workdir, model=model, limit=limit, epochs=epochs, lr=lr, seed=seed)
+        config = QuickstartConfig(**settings)
         report = run_quickstart(config, announce=lambda title: console.rule(f"[bold]{title}"))
         console.rule("[bold]Summary")
         s = report.synthesis
@@ -62,4 +52,4 @@ def register(app: typer.Typer) -> None:
             console.print(hits_table(cmp.plain, title=f"plain search: {cmp.query!r}"))
             console.print(hits_table(cmp.instructed, title=f"instructed search: {cmp.query!r} + {cmp.instruction!r}"))
         console.print(HONEST_NOTE, highlight=False)
-        console.print(f"Everything is in {workdir}/ (quickstart.json, pairs.jsonl, model/, bench-*/).")
+        console.print(f"Everything is in {config.workdir}/ (quickstart.json, pairs.jsonl, model/, bench-*/).")

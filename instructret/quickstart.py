@@ -18,6 +18,7 @@ from typing import Any
 from instructret.data import iter_json_lines, read_corpus
 from instructret.demo import demo_path, followir_dir, general_path, seeds_path
 from instructret.encoder import DEFAULT_MODEL, InstructEncoder
+from instructret.evaluation.measures import json_ready
 from instructret.index import Hit, InstructIndex
 
 DEMO_QUERY = "markdown editor"
@@ -81,14 +82,14 @@ class QuickstartConfig:
         model: Base encoder.
         llm: ``"local"`` (embedded GGUF model served on loopback) or ``"api"`` (``llm_config``).
         llm_config: Endpoint settings when ``llm == "api"``.
-        limit: Use only the first ``limit`` seed tuples.
+        limit: Use only the first ``limit`` of the 24 bundled seed tuples (fewer: faster, fewer pairs).
         epochs: Training epochs.
         lr: Learning rate.
         batch_size: Training batch size.
         general_ratio: General pairs per dual-view pair.
         min_general: At least this many general pairs per epoch, however few pairs verification kept.
         seed: Training seed.
-        show_progress: Progress bars.
+        show_progress: Show each stage's progress.
     """
 
     workdir: Path = Path("instructret-quickstart")
@@ -132,7 +133,7 @@ def synthesize_stage(config: QuickstartConfig) -> tuple[dict[str, Any], Path]:
     out = config.workdir / "pairs.jsonl"
     with open_llm(config.llm, config.llm_config) as llm:
         summary = run_synthesis(
-            seeds_path(), out, llm, verify=True, concurrency=1, limit=config.limit,
+            seeds_path(), out, llm, verify=True, limit=config.limit,
             progress=config.show_progress,
         )
     return summary.as_dict(), out
@@ -173,7 +174,7 @@ def train_stage(config: QuickstartConfig, pairs: Path, kept: int) -> tuple[Path,
 
 
 def bench_stage(config: QuickstartConfig, models: dict[str, str]) -> dict[str, dict[str, float]]:
-    """Stage 3: FollowIR metrics of each model on the bundled demo set (x100)."""
+    """Stage 3: FollowIR scores of each model on the bundled demo set, x100, keyed by measure name."""
     from instructret.evaluation import run_followir_benchmark
 
     scores: dict[str, dict[str, float]] = {}
@@ -183,7 +184,7 @@ def bench_stage(config: QuickstartConfig, models: dict[str, str]) -> dict[str, d
             show_progress=config.show_progress,
         )
         (res,) = bench.results.values()
-        scores[label] = {"p-MRR": 100 * res.pmrr, "MAP@1000": 100 * res.map_at_1000, "nDCG@5": 100 * res.ndcg_at_5}
+        scores[label] = {name: 100 * value for name, value in res.scores.items()}
     return scores
 
 
@@ -204,7 +205,7 @@ def save_report(report: QuickstartReport, path: Path) -> None:
         "kept_pairs": report.kept_pairs,
         "trained_on": report.trained_on,
         "model_dir": str(report.model_dir) if report.model_dir else None,
-        "bench": report.bench,
+        "bench": json_ready(report.bench),
         "samples": report.samples,
     }
     path.write_text(json.dumps(data, indent=2) + "\n")

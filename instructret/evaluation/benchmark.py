@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import json
-import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,9 +22,10 @@ from instructret.evaluation.cache import EmbeddingCache, model_fingerprint
 from instructret.evaluation.dataset import FollowIRDataset
 from instructret.evaluation.followir import TOP_K, FollowIRResult, evaluate_followir
 from instructret.evaluation.loaders import OFFICIAL_DATASETS, load_followir
+from instructret.evaluation.measures import json_ready
 from instructret.evaluation.reference import REFERENCE_PMRR
 from instructret.evaluation.references import Exclusion
-from instructret.evaluation.report import markdown_table, mean_of, plot_pmrr
+from instructret.evaluation.report import markdown_table, mean_scores, plot_pmrr
 from instructret.formatting import InstructionTemplate, resolve_template
 
 #: Names of the files written into the output directory.
@@ -64,9 +64,9 @@ class FollowIRBenchmark:
     quantize: str | None = None
 
     @property
-    def pmrr(self) -> float:
-        """Mean p-MRR over the datasets (raw fraction)."""
-        return mean_of(self.results, "pmrr")
+    def mean(self) -> dict[str, float]:
+        """Each measure's mean over the datasets (raw fractions, keyed as in :mod:`~.measures`; NaN if undefined)."""
+        return mean_scores(self.results)
 
     def warnings(self) -> list[str]:
         """One line per dataset and kind of row left out of scoring; empty when every row was scored.
@@ -92,25 +92,11 @@ class FollowIRBenchmark:
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "instructret_version": version,
             "scale": "raw fractions as in mteb; multiply by 100 to compare with published tables",
-            "mean": {m: _nan_to_none(mean_of(self.results, a))
-                     for m, a in (("p-MRR", "pmrr"), ("MAP@1000", "map_at_1000"), ("nDCG@5", "ndcg_at_5"))},
-            "datasets": {name: {**self.datasets[name], **_clean(r.to_dict())} for name, r in self.results.items()},
+            "mean": json_ready(self.mean),
+            "datasets": {name: {**self.datasets[name], **r.to_dict()} for name, r in self.results.items()},
             "reference_pmrr_x100": REFERENCE_PMRR,
             "wall_time_s": self.wall_time_s,
         }
-
-
-def _nan_to_none(value: float | None) -> float | None:
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
-
-
-def _clean(obj: Any) -> Any:
-    """Replace NaN with None so the JSON is standard."""
-    if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_clean(v) for v in obj]
-    return _nan_to_none(obj) if isinstance(obj, float) else obj
 
 
 def _is_official(dataset: FollowIRDataset) -> bool:

@@ -19,29 +19,34 @@ import numpy as np
 from instructret.encoder import InstructEncoder
 from instructret.evaluation.cache import EmbeddingCache, encode_documents_cached, model_fingerprint
 from instructret.evaluation.dataset import FollowIRDataset
-from instructret.evaluation.metrics import ir_metrics, mean, pmrr_per_query
+from instructret.evaluation.measures import MAP_1000, NDCG_5, P_MRR, PMRR_QUERIES, json_ready, mean
+from instructret.evaluation.metrics import ir_metrics, pmrr_per_query
 from instructret.progress import progress_bar
 
 #: Runs keep this many candidates per query, as mteb does (its largest k).
 TOP_K = 1000
 
-_OG_MEASURES = {"AP@1000": "MAP@1000", "nDCG@5": "nDCG@5"}
+#: The IR measures of each run (p-MRR compares the two runs).
+RUN_MEASURES = (MAP_1000, NDCG_5)
 
 
 @dataclass
 class FollowIRResult:
     """Scores of one model on one FollowIR set. Values are raw fractions, as mteb reports them (x100 to display).
 
+    Scores are keyed by the names in :mod:`instructret.evaluation.measures`; an undefined p-MRR is NaN.
+
     Attributes:
         dataset: Dataset name.
-        pmrr: p-MRR (mean over queries with changed documents).
-        map_at_1000: MAP@1000 of the og-instruction run (official for Robust04 and Core17).
-        ndcg_at_5: nDCG@5 of the og-instruction run (official for News21).
-        per_query: Query id -> ``{"p-MRR", "MAP@1000", "nDCG@5"}`` (p-MRR is None without changed documents).
+        scores: ``{"p-MRR", "MAP@1000", "nDCG@5"}``: p-MRR (mean over the queries with changed documents),
+            then MAP@1000 (official for Robust04 and Core17) and nDCG@5 (official for News21) of the
+            og-instruction run.
+        per_query: Query id -> the same three (p-MRR is NaN for a query without changed documents).
         changed: MAP@1000 and nDCG@5 of the changed-instruction run against the changed judgments.
         counts: Dataset counts (queries, candidates, changed documents, ...), plus ``scored_pmrr`` and
-            ``scored_og`` (the queries the p-MRR and the og MAP/nDCG means are taken over) and
-            ``excluded_rows`` (rows left out for dangling references; listed in ``excluded``).
+            ``scored_og`` (the queries the p-MRR and the og MAP/nDCG means are taken over; ``scored_pmrr``
+            0: p-MRR is undefined) and ``excluded_rows`` (rows left out for dangling references; listed in
+            ``excluded``).
         excluded: The dataset's exclusions (see :mod:`~instructret.evaluation.references`), as dicts.
         timings: Seconds spent encoding documents, encoding queries, and scoring.
         docs_encoded: Distinct document texts the model encoded in this call (0 when all were cached).
@@ -51,10 +56,8 @@ class FollowIRResult:
     """
 
     dataset: str
-    pmrr: float
-    map_at_1000: float
-    ndcg_at_5: float
-    per_query: dict[str, dict[str, float | None]]
+    scores: dict[str, float]
+    per_query: dict[str, dict[str, float]]
     changed: dict[str, float]
     counts: dict[str, int]
     timings: dict[str, float]
@@ -65,14 +68,11 @@ class FollowIRResult:
     changed_run: dict[str, dict[str, float]] = field(repr=False, default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict of every metric (raw fractions), per query too, without the runs."""
+        """A JSON-ready dict of every metric (raw fractions, undefined ones ``None``), per query too, no runs."""
         out = asdict(self)
         out.pop("og_run")
         out.pop("changed_run")
-        out["p-MRR"] = out.pop("pmrr")
-        out["MAP@1000"] = out.pop("map_at_1000")
-        out["nDCG@5"] = out.pop("ndcg_at_5")
-        return out
+        return json_ready({"dataset": out.pop("dataset"), **out.pop("scores"), **out})
 
 
 def _top(scores: np.ndarray, doc_ids: list[str], k: int) -> dict[str, float]:
@@ -110,7 +110,7 @@ def evaluate_followir(
     Example:
         >>> enc = InstructEncoder("minilm")  # doctest: +SKIP
         >>> res = evaluate_followir(enc, load_followir("robust04"), cache_dir="~/.cache/instructret")  # doctest: +SKIP
-        >>> print(f"p-MRR {100 * res.pmrr:.2f}")  # doctest: +SKIP
+        >>> print(f"p-MRR {100 * res.scores['p-MRR']:.2f}")  # doctest: +SKIP
     """
     if cache is None:
         cache = EmbeddingCache(model_fingerprint(encoder), Path(cache_dir).expanduser() if cache_dir else None,
@@ -151,22 +151,20 @@ def evaluate_followir(
                               dataset.changed_docs)
     # only the queries that were run are scored (as pytrec_eval in mteb): ir_measures would add a 0 for every
     # judged query missing from the run, and the means would no longer be those of per_query
-    og = ir_metrics(_judged(dataset.qrels_og, qids), og_run, list(_OG_MEASURES))
-    changed = ir_metrics(_judged(dataset.qrels_changed, qids), changed_run, list(_OG_MEASURES))
+    og = ir_metrics(_judged(dataset.qrels_og, qids), og_run, RUN_MEASURES)
+    changed = ir_metrics(_judged(dataset.qrels_changed, qids), changed_run, RUN_MEASURES)
     timings["score_s"] = time.perf_counter() - t0
 
+    nan = float("nan")
     per_query = {
-        qid: {"p-MRR": per_pmrr.get(qid), **{label: og[m].get(qid) for m, label in _OG_MEASURES.items()}}
-        for qid in qids
+        qid: {P_MRR: per_pmrr.get(qid, nan), **{m: og[m].get(qid, nan) for m in RUN_MEASURES}} for qid in qids
     }
     return FollowIRResult(
         dataset=dataset.name,
-        pmrr=mean(per_pmrr),
-        map_at_1000=mean(og["AP@1000"]),
-        ndcg_at_5=mean(og["nDCG@5"]),
+        scores={P_MRR: mean(per_pmrr), **{m: mean(og[m]) for m in RUN_MEASURES}},
         per_query=per_query,
-        changed={label: mean(changed[m]) for m, label in _OG_MEASURES.items()},
-        counts={**dataset.summary(), "scored_pmrr": len(per_pmrr), "scored_og": len(og["AP@1000"]),
+        changed={m: mean(changed[m]) for m in RUN_MEASURES},
+        counts={**dataset.summary(), PMRR_QUERIES: len(per_pmrr), "scored_og": len(og[MAP_1000]),
                 "excluded_rows": sum(e.rows for e in dataset.excluded)},
         timings=timings,
         docs_encoded=n_encoded,

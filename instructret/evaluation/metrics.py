@@ -10,6 +10,9 @@ rule for rule, so the numbers are the leaderboard's:
 - per document: ``og/new - 1`` (in reciprocal ranks) if the document rose or stayed, else ``1 - new/og``;
 - the mean over a query's changed documents, then the mean over queries; a query with no changed
   documents, or missing from either run, does not count.
+
+When no query counts, p-MRR is undefined: :func:`pmrr` returns NaN (mteb raises) and reports say how many
+queries counted (the rule is in :mod:`instructret.evaluation.measures`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import math
 from collections.abc import Mapping, Sequence
 
 from instructret.errors import InstructretError
+from instructret.evaluation.measures import MAP_1000, MEASURES, NDCG_5
+from instructret.evaluation.measures import mean as _mean
 
 #: ``{query_id: {doc_id: score}}``
 Run = Mapping[str, Mapping[str, float]]
@@ -62,9 +67,8 @@ def pmrr_per_query(original_run: Run, new_run: Run, changed_docs: Mapping[str, S
 def pmrr(original_run: Run, new_run: Run, changed_docs: Mapping[str, Sequence[str]]) -> float:
     """p-MRR over a whole run pair: the mean of :func:`pmrr_per_query` (a raw fraction; x100 for display).
 
-    Raises:
-        InstructretError: If no query has a changed document present in both runs (p-MRR is undefined;
-            mteb fails on the same input).
+    Returns NaN when no query has a changed document and a run under both instructions (p-MRR is then
+    undefined; mteb raises on the same input).
 
     Example:
         >>> og = {"q": {"a": 3.0, "b": 2.0, "c": 1.0}}
@@ -72,37 +76,34 @@ def pmrr(original_run: Run, new_run: Run, changed_docs: Mapping[str, Sequence[st
         >>> round(pmrr(og, new, {"q": ["a"]}), 4)
         0.6667
     """
-    per_query = pmrr_per_query(original_run, new_run, changed_docs)
-    if not per_query:
-        raise InstructretError("p-MRR is undefined: no query has a changed document and a run under both instructions")
-    return math.fsum(per_query.values()) / len(per_query)
+    return _mean(pmrr_per_query(original_run, new_run, changed_docs))
 
 
-def ir_metrics(qrels: Qrels, run: Run, measures: Sequence[str] = ("AP@1000", "nDCG@5")) -> dict[str, dict[str, float]]:
+def ir_metrics(
+    qrels: Qrels, run: Run, measures: Sequence[str] = (MAP_1000, NDCG_5)
+) -> dict[str, dict[str, float]]:
     """Standard IR measures per query, computed by ``ir_measures`` (trec_eval semantics via pytrec_eval).
 
     Args:
         qrels: Judgments, ``{query: {doc: relevance}}``.
         run: Scores, ``{query: {doc: score}}``.
-        measures: ``ir_measures`` names, e.g. ``"AP@1000"``, ``"nDCG@5"``.
+        measures: Names in :data:`~instructret.evaluation.measures.MEASURES` (``"MAP@1000"`` is computed
+            as ``ir_measures``' ``AP@1000``), or ``ir_measures`` names such as ``"P@10"``.
 
     Returns:
-        Measure name -> ``{query_id: value}`` for the queries in both ``qrels`` and ``run`` (as trec_eval).
+        Measure name as given -> ``{query_id: value}`` for the queries in both ``qrels`` and ``run`` (as
+        trec_eval).
     """
     try:
         import ir_measures
     except ImportError as exc:
         raise InstructretError("MAP and nDCG need ir-measures: pip install 'instructret[bench]'") from exc
 
-    parsed = [ir_measures.parse_measure(m) for m in measures]
+    known = {name: m.ir_measure for name, m in MEASURES.items() if m.ir_measure}
+    parsed = {ir_measures.parse_measure(known.get(m, m)): m for m in measures}
     qrels_in = {q: dict(d) for q, d in qrels.items()}
     run_in = {q: {d: float(s) for d, s in docs.items()} for q, docs in run.items() if docs}
-    out: dict[str, dict[str, float]] = {str(m): {} for m in parsed}
-    for metric in ir_measures.iter_calc(parsed, qrels_in, run_in):
-        out[str(metric.measure)][metric.query_id] = float(metric.value)
+    out: dict[str, dict[str, float]] = {m: {} for m in measures}
+    for metric in ir_measures.iter_calc(list(parsed), qrels_in, run_in):
+        out[parsed[metric.measure]][metric.query_id] = float(metric.value)
     return out
-
-
-def mean(values: Mapping[str, float]) -> float:
-    """Mean of per-query values (NaN for none)."""
-    return math.fsum(values.values()) / len(values) if values else float("nan")

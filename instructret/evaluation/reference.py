@@ -7,6 +7,8 @@ not a like-for-like comparison.
 
 from __future__ import annotations
 
+from instructret.evaluation.measures import MAP_1000, NDCG_5
+
 #: Model -> published mean p-MRR (x100) over Robust04, News21 and Core17.
 REFERENCE_PMRR: dict[str, float] = {
     "BM25": -2.1,
@@ -21,4 +23,4 @@ REFERENCE_PMRR: dict[str, float] = {
 REFERENCE_SETS = ("robust04", "news21", "core17")
 
 #: The official headline score of each set besides p-MRR (computed on the og-instruction run).
-OFFICIAL_SCORE = {"robust04": "MAP@1000", "news21": "nDCG@5", "core17": "MAP@1000"}
+OFFICIAL_SCORE = {"robust04": MAP_1000, "news21": NDCG_5, "core17": MAP_1000}

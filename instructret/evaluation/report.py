@@ -8,13 +8,8 @@ from pathlib import Path
 
 from instructret.errors import InstructretError
 from instructret.evaluation.followir import FollowIRResult
+from instructret.evaluation.measures import MEASURES, P_MRR, PMRR_QUERIES, is_undefined, mean
 from instructret.evaluation.reference import OFFICIAL_SCORE, REFERENCE_PMRR, REFERENCE_SETS
-
-
-def _x100(value: float | None, signed: bool = False) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return f"{100 * value:+.2f}" if signed else f"{100 * value:.2f}"
 
 
 def coverage_note(official: Mapping[str, bool]) -> str:
@@ -37,27 +32,30 @@ def markdown_table(
     lines = [
         f"### FollowIR: `{model}`, query template {template!r}",
         "",
-        "| dataset | queries | p-MRR | MAP@1000 | nDCG@5 |",
-        "|---|---:|---:|---:|---:|",
+        "| dataset | queries | " + " | ".join(MEASURES) + " |",
+        "|---|---:|" + "---:|" * len(MEASURES),
     ]
     for name, r in results.items():
-        lines.append(f"| {name} | {r.counts['queries']} | {_x100(r.pmrr, True)} | {_x100(r.map_at_1000)} "
-                     f"| {_x100(r.ndcg_at_5)} |")
+        lines.append(f"| {name} | {r.counts['queries']} | "
+                     + " | ".join(m.format(r.scores[m.name]) for m in MEASURES.values()) + " |")
+    means = mean_scores(results)
     if len(results) > 1:
-        lines.append(
-            f"| **mean** | | **{_x100(mean_of(results, 'pmrr'), True)}** | {_x100(mean_of(results, 'map_at_1000'))} "
-            f"| {_x100(mean_of(results, 'ndcg_at_5'))} |"
-        )
+        cells = [m.format(means[m.name]) for m in MEASURES.values()]
+        lines.append(f"| **mean** | | **{cells[0]}** | " + " | ".join(cells[1:]) + " |")
     officials = [f"{OFFICIAL_SCORE[n]} for {n}" for n in results if n in OFFICIAL_SCORE and official.get(n)]
+    run_measures = " and ".join(n for n, m in MEASURES.items() if m.run == "og")
     lines += [
         "",
-        "All scores x100. MAP@1000 and nDCG@5 are computed on the original-instruction run"
+        f"All scores x100. {run_measures} are computed on the original-instruction run"
         + (f" (official score: {', '.join(officials)})." if officials else "."),
+    ]
+    lines += [undefined_note(n, r) for n, r in results.items() if is_undefined(r.scores[P_MRR])]
+    lines += [
         "",
-        "| model | p-MRR (x100) |",
+        f"| model | {P_MRR} (x100) |",
         "|---|---:|",
     ]
-    ours = 100 * mean_of(results, "pmrr")
+    ours = 100 * means[P_MRR]
     label = f"**{model} (this run: {', '.join(results)})**"
     rows = [(v, name) for name, v in REFERENCE_PMRR.items()] + [(ours, label)]
     for value, name in sorted(rows, key=lambda r: -r[0] if not math.isnan(r[0]) else math.inf):
@@ -67,10 +65,15 @@ def markdown_table(
     return "\n".join(lines) + "\n"
 
 
-def mean_of(results: Mapping[str, FollowIRResult], attribute: str) -> float:
-    """Mean of one metric over datasets (NaN if none)."""
-    values = [getattr(r, attribute) for r in results.values()]
-    return math.fsum(values) / len(values) if values else float("nan")
+def mean_scores(results: Mapping[str, FollowIRResult]) -> dict[str, float]:
+    """Each measure's mean over datasets (NaN if there are none, or if any dataset's value is undefined)."""
+    return {name: mean([r.scores[name] for r in results.values()]) for name in MEASURES}
+
+
+def undefined_note(name: str, result: FollowIRResult) -> str:
+    """Why a dataset's p-MRR is n/a, with the count of queries it could average over."""
+    return (f"{P_MRR} is n/a for {name}: {result.counts.get(PMRR_QUERIES, 0)} of {result.counts['queries']} "
+            "queries have a changed document ranked under both instructions.")
 
 
 def plot_pmrr(model: str, results: Mapping[str, FollowIRResult], official: Mapping[str, bool], path: Path) -> Path:
@@ -84,21 +87,21 @@ def plot_pmrr(model: str, results: Mapping[str, FollowIRResult], official: Mappi
     import matplotlib.pyplot as plt
 
     names = list(results) + (["mean"] if len(results) > 1 else [])
-    values = [100 * r.pmrr for r in results.values()]
+    values = [100 * r.scores[P_MRR] for r in results.values()]
     if len(results) > 1:
-        values.append(100 * mean_of(results, "pmrr"))
+        values.append(100 * mean_scores(results)[P_MRR])
     fig, ax = plt.subplots(figsize=(1.2 * len(names) + 5.5, 4.5), dpi=120)
     colors = ["#4c72b0"] * len(results) + (["#dd8452"] if len(results) > 1 else [])
     bars = ax.bar(names, values, color=colors, width=0.5, label=f"{model} (this run)")
-    ax.bar_label(bars, fmt="%+.2f", padding=2, fontsize=9)
+    ax.bar_label(bars, labels=[MEASURES[P_MRR].format(v / 100) for v in values], padding=2, fontsize=9)
     ax.set_xlim(-0.8, len(names) - 0.2)
     ax.axhline(0, color="black", linewidth=0.8)
     cmap = plt.get_cmap("tab10")
     for i, (ref, value) in enumerate(sorted(REFERENCE_PMRR.items(), key=lambda kv: -kv[1])):
         ax.axhline(value, color=cmap(i % 10), linestyle="--", linewidth=1, label=f"{ref} ({value:+.1f})")
-    ax.set_ylabel("p-MRR (x100)")
+    ax.set_ylabel(f"{P_MRR} (x100)")
     scope = "the official sets" if all(official.values()) else "not the official data"
-    ax.set_title(f"FollowIR p-MRR: {model}", fontsize=11)
+    ax.set_title(f"FollowIR {P_MRR}: {model}", fontsize=11)
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8, frameon=False,
               title=f"dashed: published means over\nRobust04/News21/Core17\nbars: {scope}", title_fontsize=8)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,7 @@ import json
 import os
 import threading
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ValidationError
 
@@ -26,7 +26,8 @@ A = TypeVar("A", bound=BaseModel)
 
 #: ``response_format`` modes: OpenAI structured outputs, OpenAI JSON mode, llama-cpp-python's JSON mode with
 #: a schema (grammar-constrained), or none (the schema is only described in the prompt).
-RESPONSE_FORMATS = ("auto", "json_schema", "json_object", "llama", "none")
+ResponseFormat = Literal["auto", "json_schema", "json_object", "llama", "none"]
+RESPONSE_FORMATS: tuple[str, ...] = get_args(ResponseFormat)
 
 
 class TransientLLMError(Exception):
@@ -54,16 +55,19 @@ class LLMConfig:
     """How to reach an OpenAI-compatible chat endpoint.
 
     Attributes:
-        model: Model name sent to the server (and recorded in every output row).
+        model: Model name sent to the server (and recorded in every output row); required for an API.
         base_url: Endpoint, e.g. ``http://127.0.0.1:8080/v1``; None means the OpenAI API.
-        api_key_env: Name of the environment variable holding the API key; None sends no real key
-            (for local servers). A base URL without the variable set also sends a placeholder.
+        api_key_env: Name of the environment variable holding the API key (never logged or written); None
+            sends no real key (for local servers). A base URL without the variable set also sends a placeholder.
+        concurrency: Rows in flight at once, each with its own requests (the embedded server answers one
+            at a time and keeps one prompt cache, so its settings say 1).
         timeout: Seconds per HTTP request before it is abandoned (and retried).
         max_retries: Retries per request on 429, 5xx, timeouts and connection errors, with exponential
             backoff (the ``openai`` client's own).
         reasks: How many times to ask again when a reply is not valid JSON for the schema.
-        response_format: One of :data:`RESPONSE_FORMATS`; ``auto`` tries ``json_schema`` and falls back to
-            ``json_object`` and then ``none`` when the server rejects it with 400/422.
+        response_format: How the reply is asked to be JSON: ``auto`` tries ``json_schema`` and falls back to
+            ``json_object`` and then ``none`` when the server rejects it with 400/422; ``llama`` is
+            llama.cpp's grammar-constrained schema mode.
         temperature: Sampling temperature.
         max_tokens: Completion token limit per request.
         max_doc_chars: Documents are clipped to this many characters inside prompts.
@@ -72,10 +76,11 @@ class LLMConfig:
     model: str
     base_url: str | None = None
     api_key_env: str | None = "OPENAI_API_KEY"
+    concurrency: int = 4
     timeout: float = 60.0
     max_retries: int = 5
     reasks: int = 2
-    response_format: str = "auto"
+    response_format: ResponseFormat = "auto"
     temperature: float = 0.2
     max_tokens: int = 400
     max_doc_chars: int = 2000
@@ -85,6 +90,8 @@ class LLMConfig:
             raise InstructretError(
                 f"unknown response format {self.response_format!r}; choose from {', '.join(RESPONSE_FORMATS)}"
             )
+        if self.concurrency < 1:
+            raise InstructretError(f"concurrency must be at least 1, got {self.concurrency}")
 
 
 @dataclass

@@ -152,6 +152,7 @@ def local_llm_config(base_url: str, model: str = LOCAL_GGUF_NAME, **overrides: o
         model=Path(model).name.removesuffix(".gguf"),
         base_url=base_url,
         api_key_env=None,
+        concurrency=1,  # one model and one prompt cache: parallel requests only queue
         timeout=180.0,
         max_retries=2,
         reasks=1,

@@ -125,7 +125,7 @@ def run_restyle(
     styles: str | Sequence[str],
     *,
     failures: str | Path | None = None,
-    concurrency: int = 4,
+    concurrency: int | None = None,
     verify: bool = True,
     limit: int | None = None,
     progress: bool = True,
@@ -142,7 +142,7 @@ def run_restyle(
         llm: Endpoint settings, or a ready client.
         styles: Style names (``"short,narrative"`` or a list); see :data:`~instructret.synthesis.STYLES`.
         failures: Failures side file (default ``<out>.failures.jsonl``).
-        concurrency: Rows in flight at once.
+        concurrency: Rows in flight at once (default: the LLM settings' ``concurrency``).
         verify: Judge every styled variant with a second LLM call.
         limit: Only the first ``limit`` rows.
         progress: Show a progress bar.
@@ -185,7 +185,7 @@ def run_restyle(
             failures,
             key_field="restyle_key",
             total=len(rows),
-            concurrency=concurrency,
+            concurrency=concurrency or client.config.concurrency,
             description="restyle",
             progress=progress,
             on_result=summary.count_styles,

@@ -145,7 +145,7 @@ def run_synthesis(
     llm: LLMConfig | JsonLLM,
     *,
     failures: str | Path | None = None,
-    concurrency: int = 4,
+    concurrency: int | None = None,
     verify: bool = True,
     negative: str = "first",
     encoder: InstructEncoder | None = None,
@@ -167,7 +167,7 @@ def run_synthesis(
         out: Output JSONL of dual-view pairs (appended to).
         llm: Endpoint settings, or a ready client.
         failures: Failures side file (default ``<out>.failures.jsonl``).
-        concurrency: Seeds in flight at once.
+        concurrency: Seeds in flight at once (default: the LLM settings' ``concurrency``).
         verify: Run the verification pass.
         negative: Hard-negative strategy: ``first`` or ``encoder`` (see :mod:`.negatives`).
         encoder: Encoder for the ``encoder`` strategy (default: load ``encoder_model``).
@@ -239,7 +239,7 @@ def run_synthesis(
             failures,
             key_field="synth_key",
             total=len(rows),
-            concurrency=concurrency,
+            concurrency=concurrency or client.config.concurrency,
             description="synth",
             progress=progress,
             on_result=summary.count_styles,

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from instructret.training.dataset import DataStats
+from instructret.encoder import DEFAULT_MODEL
+
+if TYPE_CHECKING:  # the settings import without torch, so the CLI can build its options from them quickly
+    from instructret.training.dataset import DataStats
 
 Precision = Literal["auto", "fp32", "fp16", "bf16"]
 
@@ -75,19 +78,20 @@ class TrainConfig:
         save_steps: Write a resumable checkpoint every this many steps.
         save_total_limit: Checkpoints kept.
         keep_checkpoints: Keep ``output_dir/checkpoints`` after a finished run.
-        eval_dir: FollowIR-format dev directory: p-MRR and og MAP@1000 before, during and after training.
+        eval_dir: FollowIR-format dev directory: p-MRR, MAP@1000 and nDCG@5 before, during and after training.
         eval_steps: Evaluate every this many steps (default: ``save_steps``).
         logging_steps: Log the loss every this many steps.
         resume: Continue from the latest checkpoint in ``output_dir/checkpoints``.
         overwrite: Start over even if ``output_dir`` holds a model or checkpoints.
-        template: Query template; default: the base model's saved one, else the project default.
-        device: ``cuda``, ``mps``, ``cpu``; default: best available.
-        show_progress: Show progress bars.
+        template: Query template with ``{query}`` and ``{instruction}``; default: the base model's saved one,
+            else ``"{query} {instruction}"``.
+        device: Device (``cuda``, ``mps``, ``cpu``); default: the best available.
+        show_progress: Show training progress: a bar on a terminal, else a plain line every ``logging_steps``.
     """
 
     pairs: list[Path]
     output_dir: Path
-    model: str = "minilm"
+    model: str = DEFAULT_MODEL
     views: Literal["dual", "original"] = "dual"
     general: Path | None = None
     general_ratio: float = 3.0
@@ -151,8 +155,9 @@ class TrainResult:
         epochs: Epochs done.
         train_loss: Mean training loss reported by the trainer for this call.
         train_steps_per_second: Steps per second of the training loop in this call.
-        dev_before: Dev metrics of the base model (None without ``eval_dir`` or when resumed).
-        dev_after: Dev metrics of the trained model (None without ``eval_dir``).
+        dev_before: Dev scores of the base model, keyed by measure name (``"p-MRR"``, ``"MAP@1000"``,
+            ``"nDCG@5"``; see :mod:`instructret.evaluation.measures`); None without ``eval_dir``.
+        dev_after: Dev scores of the trained model, keyed the same (None without ``eval_dir``).
         data: What went into the training set.
         resumed_from: The checkpoint this call continued from, if any.
         log_history: The trainer's log entries (loss, learning rate, dev metrics by step).

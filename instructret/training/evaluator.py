@@ -1,4 +1,4 @@
-"""`FollowIREvaluator`: p-MRR and og MAP@1000 on a FollowIR-format dev set, during training."""
+"""`FollowIREvaluator`: p-MRR, MAP@1000 and nDCG@5 on a FollowIR-format dev set, during training."""
 
 from __future__ import annotations
 
@@ -8,20 +8,18 @@ from typing import TYPE_CHECKING
 from sentence_transformers.base.evaluation import SentenceEvaluator
 
 from instructret.encoder import InstructEncoder
+from instructret.evaluation.measures import MEASURES, P_MRR
 from instructret.formatting import InstructionTemplate
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-#: Metric keys (before the evaluator's name prefix), raw fractions as mteb reports them.
-METRICS = ("pmrr", "og_map_at_1000", "og_ndcg_at_5")
-
-
 class FollowIREvaluator(SentenceEvaluator):
     """Rerank a FollowIR-format dev set with the model being trained, through the training template.
 
-    The metrics are logged by the trainer as ``eval_<name>_pmrr``, ``eval_<name>_og_map_at_1000`` and
-    ``eval_<name>_og_ndcg_at_5``; p-MRR is the primary metric.
+    The metrics are the measures of :mod:`instructret.evaluation.measures` under their own names (raw
+    fractions, an undefined p-MRR NaN), logged by the trainer as ``eval_<name>_p-MRR``,
+    ``eval_<name>_MAP@1000`` and ``eval_<name>_nDCG@5``; p-MRR is the primary metric.
 
     Args:
         eval_dir: A FollowIR-format directory (``corpus.jsonl``, ``queries.jsonl``, qrels, ``top_ranked.jsonl``).
@@ -52,12 +50,12 @@ class FollowIREvaluator(SentenceEvaluator):
         self.batch_size = batch_size
         self.show_progress = show_progress
         self.max_seq_length = max_seq_length
-        self.primary_metric = "pmrr"
+        self.primary_metric = P_MRR
 
     def __call__(
         self, model: SentenceTransformer, output_path: str | None = None, epoch: int = -1, steps: int = -1
     ) -> dict[str, float]:
-        """Evaluate ``model`` and return ``{<name>_pmrr, <name>_og_map_at_1000, <name>_og_ndcg_at_5}``."""
+        """Evaluate ``model`` and return ``{<name>_p-MRR, <name>_MAP@1000, <name>_nDCG@5}``."""
         from instructret.evaluation import evaluate_followir
 
         encoder = InstructEncoder.from_model(model, self.template, name="training", batch_size=self.batch_size)
@@ -69,8 +67,7 @@ class FollowIREvaluator(SentenceEvaluator):
             result = evaluate_followir(encoder, self.dataset, cache_dir=None, show_progress=self.show_progress)
         finally:
             model.max_seq_length = training_length
-        values = (result.pmrr, result.map_at_1000, result.ndcg_at_5)
-        metrics = self.prefix_name_to_metrics(dict(zip(METRICS, values, strict=True)), self.name)
+        metrics = self.prefix_name_to_metrics({name: result.scores[name] for name in MEASURES}, self.name)
         self.store_metrics_in_model_card_data(model, metrics, epoch, steps)
         return metrics
 

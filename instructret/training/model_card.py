@@ -6,23 +6,20 @@ import json
 from pathlib import Path
 from typing import Any
 
+from instructret.evaluation.measures import MEASURES, json_ready
 from instructret.formatting import CONFIG_FILENAME, InstructionTemplate
 from instructret.training.config import TrainConfig, TrainResult
 
 CARD_HEADING = "## instructret dual-view training"
 
-_METRIC_LABELS = {"pmrr": "p-MRR", "og_map_at_1000": "og MAP@1000", "og_ndcg_at_5": "og nDCG@5"}
-
 
 def _metric_rows(before: dict[str, float] | None, after: dict[str, float] | None) -> list[str]:
     rows = []
-    for key, label in _METRIC_LABELS.items():
-        b = next((v for k, v in (before or {}).items() if k.endswith(key)), None)
-        a = next((v for k, v in (after or {}).items() if k.endswith(key)), None)
-        if a is None and b is None:
+    for name, measure in MEASURES.items():
+        if name not in (before or {}) and name not in (after or {}):
             continue
-        cells = [f"{100 * v:.2f}" if v is not None else "-" for v in (b, a)]
-        rows.append(f"| {label} | {cells[0]} | {cells[1]} |")
+        cells = [measure.format(scores[name]) if name in (scores or {}) else "-" for scores in (before, after)]
+        rows.append(f"| {measure.label} | {cells[0]} | {cells[1]} |")
     return rows
 
 
@@ -41,8 +38,8 @@ def training_record(config: TrainConfig, result: TrainResult, template: Instruct
         "global_step": result.global_step,
         "epochs": result.epochs,
         "dev_eval_dir": str(config.eval_dir) if config.eval_dir else None,
-        "dev_before": result.dev_before,
-        "dev_after": result.dev_after,
+        "dev_before": json_ready(result.dev_before),
+        "dev_after": json_ready(result.dev_after),
     }
 
 

@@ -11,10 +11,7 @@ import json
 import logging
 import os
 import shutil
-import signal
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +20,21 @@ from sentence_transformers.sentence_transformer.losses import (
     CachedMultipleNegativesRankingLoss,
     MultipleNegativesRankingLoss,
 )
-from transformers import TrainerCallback
+from transformers import PrinterCallback, ProgressCallback, TrainerCallback
 from transformers.trainer_utils import get_last_checkpoint
 
 from instructret.encoder import load_sentence_transformer, pick_device, resolve_model_path
 from instructret.errors import InstructretError
+from instructret.evaluation.measures import MEASURES, canonical_scores, json_ready
 from instructret.formatting import InstructionTemplate, resolve_template, save_template
+from instructret.progress import say
+from instructret.training.callbacks import (
+    StopOnRequest,
+    TrainingProgress,
+    describe_scores,
+    progress_mode,
+    stop_on_sigint,
+)
 from instructret.training.config import RESUME_KEYS, TrainConfig, TrainingInterrupted, TrainResult
 from instructret.training.dataset import ORIGINAL_STYLE, build_training_set
 from instructret.training.model_card import write_model_card, write_training_metadata
@@ -70,52 +76,6 @@ class DualViewTrainer(SentenceTransformerTrainer):
         return DualViewBatchSampler(
             dataset, batch_size, drop_last, valid_label_columns, generator, seed, layout=self.layout
         )
-
-
-class StopOnRequest(TrainerCallback):
-    """Ends training cleanly after the current step, with a checkpoint, once :attr:`requested` is set."""
-
-    def __init__(self) -> None:
-        self.requested = False
-        self.stopped_at: int | None = None
-
-    def _agreed(self, args: Any) -> bool:
-        import torch.distributed as dist
-
-        if not (dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1):
-            return self.requested
-        import torch
-
-        flag = torch.tensor([int(self.requested)], device=args.device)
-        dist.all_reduce(flag, op=dist.ReduceOp.MAX)  # every process stops at the same step
-        return bool(flag.item())
-
-    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:  # noqa: D102
-        if self._agreed(args):
-            self.stopped_at = state.global_step
-            control.should_save = True
-            control.should_training_stop = True
-        return control
-
-
-@contextmanager
-def stop_on_sigint(stop: StopOnRequest) -> Iterator[None]:
-    """While active, the first Ctrl-C asks ``stop`` to checkpoint and end; a second one aborts at once."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: Any) -> None:
-        if stop.requested:
-            signal.default_int_handler(signum, frame)
-        stop.requested = True
-        logger.warning("Ctrl-C: saving a checkpoint after this step (press Ctrl-C again to abort now)")
-
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def is_main_process() -> bool:
@@ -224,13 +184,22 @@ def _checkpoint_to_resume(config: TrainConfig, record: dict[str, Any]) -> Path |
 
 def _logged_eval(log_history: list[dict[str, Any]], step: int, name: str) -> dict[str, float] | None:
     """The dev metrics the trainer already logged at ``step`` (its last evaluation), so they are not redone."""
-    from instructret.training.evaluator import METRICS
-
-    keys = [f"{name}_{metric}" for metric in METRICS]
     for entry in reversed(log_history):
-        if entry.get("step") == step and all(f"eval_{k}" in entry for k in keys):
-            return {k: float(entry[f"eval_{k}"]) for k in keys}
+        scores = canonical_scores(entry, prefix=f"eval_{name}_") if entry.get("step") == step else None
+        if scores and len(scores) == len(MEASURES):
+            return scores
     return None
+
+
+def _widget(dataset: Any) -> list[dict[str, Any]]:
+    """A model-card widget from the first rows: a formatted query and the documents of both views.
+
+    Given up front, it spares sentence-transformers sampling one itself (which draws a tqdm bar).
+    """
+    rows = dataset.select(range(min(4, len(dataset))))
+    if not len(rows):
+        return []
+    return [{"source_sentence": rows[0]["anchor"], "sentences": [r["positive"] for r in rows]}]
 
 
 def _build_loss(config: TrainConfig, model: Any) -> Any:
@@ -271,7 +240,7 @@ def _training_args(config: TrainConfig, device: str, has_evaluator: bool) -> Sen
         logging_steps=config.logging_steps,
         logging_first_step=True,
         report_to="none",
-        disable_tqdm=not config.show_progress,
+        disable_tqdm=True,  # progress is drawn by TrainingProgress
         use_cpu=device == "cpu",
         dataloader_drop_last=False,
     )
@@ -326,23 +295,30 @@ def train_dual_view(config: TrainConfig, callbacks: Sequence[TrainerCallback] = 
     native_length = model.max_seq_length
     if config.max_seq_length:
         model.max_seq_length = config.max_seq_length
+    mode = progress_mode(config.show_progress)
     evaluator = None
     if config.eval_dir is not None:
         from instructret.training.evaluator import FollowIREvaluator
 
-        evaluator = FollowIREvaluator(config.eval_dir, template, show_progress=config.show_progress,
+        # dev encoding shows as extra rows under the training bar; as plain lines only its scores
+        evaluator = FollowIREvaluator(config.eval_dir, template, show_progress=mode == "bar",
                                       max_seq_length=native_length)
 
     stop = StopOnRequest()
+    progress = TrainingProgress(mode, eval_prefix=f"eval_{evaluator.name}_" if evaluator else "eval_")
+    train_dataset = tset.to_dataset()
+    model.model_card_data.widget = _widget(train_dataset)
     trainer = DualViewTrainer(
         model=model,
         args=_training_args(config, device, evaluator is not None),
-        train_dataset=tset.to_dataset(),
+        train_dataset=train_dataset,
         loss=_build_loss(config, model),
         evaluator=evaluator,
-        callbacks=[stop, *callbacks],
+        callbacks=[stop, progress, *callbacks],
         layout=tset.layout,
     )
+    trainer.remove_callback(PrinterCallback)  # the raw {'loss': ...} dicts
+    trainer.remove_callback(ProgressCallback)
     main = trainer.is_world_process_zero()
     ckpt_dir = config.output_dir / CHECKPOINTS
     dev_before = None
@@ -351,17 +327,23 @@ def train_dual_view(config: TrainConfig, callbacks: Sequence[TrainerCallback] = 
         (ckpt_dir / RUN_CONFIG).write_text(json.dumps(record, indent=2) + "\n")
         before_path = ckpt_dir / DEV_BEFORE
         if evaluator is not None and resume_from is None:
-            dev_before = evaluator(model)
-            before_path.write_text(json.dumps(dev_before) + "\n")
+            dev_before = canonical_scores(evaluator(model), prefix=f"{evaluator.name}_")
+            before_path.write_text(json.dumps(json_ready(dev_before)) + "\n")
+            if mode == "lines":
+                say(f"base model: dev {describe_scores(dev_before)}")
         elif evaluator is not None and before_path.is_file():
-            dev_before = json.loads(before_path.read_text())
+            # a checkpoint of an earlier version may hold the older spellings (dev_pmrr, ...)
+            dev_before = canonical_scores(json.loads(before_path.read_text()), prefix=f"{evaluator.name}_")
     start_step = 0
     if resume_from is not None:
         state = json.loads((resume_from / "trainer_state.json").read_text())
         start_step = int(state.get("global_step", 0))
 
-    with stop_on_sigint(stop):
-        output = trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
+    try:
+        with stop_on_sigint(stop):
+            output = trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
+    finally:
+        progress.close()
     step = trainer.state.global_step
     if stop.stopped_at is not None:
         ckpt = ckpt_dir / f"checkpoint-{step}"
@@ -383,7 +365,8 @@ def train_dual_view(config: TrainConfig, callbacks: Sequence[TrainerCallback] = 
     trainer.accelerator.wait_for_everyone()
     if main:
         if evaluator is not None:
-            result.dev_after = _logged_eval(result.log_history, step, evaluator.name) or evaluator(model)
+            result.dev_after = _logged_eval(result.log_history, step, evaluator.name) or canonical_scores(
+                evaluator(model), prefix=f"{evaluator.name}_")
         model.max_seq_length = native_length
         model.save(str(config.output_dir))
         save_template(config.output_dir, template)

@@ -142,3 +142,29 @@ def test_ablation_runs_resumes_and_refuses_other_settings(ablation, data, tmp_pa
 
     with pytest.raises(InstructretError, match="other settings \\(steps\\)"):
         ablation.run_ablation(_settings(ablation, data, out, steps=3), ["dual"])
+
+
+RESULTS = BENCHMARKS / "results"
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in RESULTS.iterdir() if (p / "runs.jsonl").is_file()))
+def test_committed_runs_resume_into_the_same_tables(ablation, tmp_path, name):
+    """The runs.jsonl files in benchmarks/results/ read back, pass the settings check and give their tables."""
+    committed = json.loads((RESULTS / name / "results.json").read_text())
+    settings = committed["settings"]
+    s = ablation.AblationSettings(**{
+        **settings, "out": tmp_path, "train": Path(settings["train"]), "seeds": tuple(settings["seeds"]),
+        "general": Path(settings["general"]) if settings["general"] else None,
+        "eval_dirs": [Path(d) for d in settings["eval_dirs"]],
+    })
+    (tmp_path / "runs.jsonl").write_text((RESULTS / name / "runs.jsonl").read_text())
+    runs = ablation._load_runs(s)  # what a rerun of the same command resumes from
+    conditions = list(committed["conditions"])
+    runs = [r for r in runs if r["condition"] in conditions and (r["seed"] is None or r["seed"] in s.seeds)]
+    report = ablation.write_report(s, conditions, runs, committed["title"], 0.0)
+
+    def rows(text):
+        return [line for line in text.splitlines() if line.startswith("| ")]
+
+    assert rows(report.table) == rows((RESULTS / name / "results.md").read_text())
+    assert report.summary == json.loads(json.dumps(committed["summary"]))

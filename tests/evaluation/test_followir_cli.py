@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import math
+import shutil
 
 import pytest
 from followir_helpers import TINY, tiny_expected
 from typer.testing import CliRunner
 
 from instructret.cli.app import app
-from instructret.evaluation import REFERENCE_PMRR, run_followir_benchmark
+from instructret.evaluation import MAP_1000, P_MRR, REFERENCE_PMRR, run_followir_benchmark
 from instructret.evaluation.report import markdown_table
 
 runner = CliRunner()
@@ -19,7 +21,7 @@ def test_benchmark_writes_results_table_and_plot(tmp_path, keywords, tiny):
     report = run_followir_benchmark(keywords, [TINY, tiny], out_dir=tmp_path, show_progress=False)
     exp = tiny_expected()
     assert list(report.results) == ["followir_tiny", "followir_tiny-2"]  # same name twice stays distinct
-    assert report.pmrr == pytest.approx(exp["p-MRR"], abs=1e-12)
+    assert report.mean[P_MRR] == pytest.approx(exp["p-MRR"], abs=1e-12)
     data = json.loads((tmp_path / "results.json").read_text())
     assert data["model"] == "keyword-model" and data["template"] == "{query} {instruction}"
     entry = data["datasets"]["followir_tiny"]
@@ -37,6 +39,25 @@ def test_benchmark_writes_results_table_and_plot(tmp_path, keywords, tiny):
     # the second dataset reused the first one's document embeddings, in one persistent cache
     assert report.results["followir_tiny-2"].docs_encoded == 0
     assert (tmp_path / "embedding-cache").is_dir()
+
+
+def test_an_undefined_pmrr_is_nan_in_memory_null_in_json_and_counted(tmp_path, keywords):
+    # q1 and q2 (the queries whose judgments change) lose their og judgments: no query can form a p-MRR term
+    root = tmp_path / "set"
+    shutil.copytree(TINY, root)
+    qrels_og = root / "qrels_og.jsonl"
+    qrels_og.write_text("".join(line + "\n" for line in qrels_og.read_text().splitlines() if '"q3"' in line))
+    report = run_followir_benchmark(keywords, [root], out_dir=tmp_path / "out", show_progress=False)
+    (result,) = report.results.values()
+    assert math.isnan(result.scores[P_MRR]) and math.isnan(report.mean[P_MRR])
+    assert result.counts["scored_pmrr"] == 0 and result.counts["queries"] == 3
+    assert result.scores[MAP_1000] == pytest.approx(tiny_expected()["per_query"]["q3"]["MAP@1000"])
+    data = json.loads((tmp_path / "out" / "results.json").read_text())  # standard JSON: null, never NaN
+    assert data["mean"]["p-MRR"] is None and data["datasets"]["set"]["p-MRR"] is None
+    assert data["datasets"]["set"]["counts"]["scored_pmrr"] == 0
+    assert "| set | 3 | n/a |" in report.table
+    assert "p-MRR is n/a for set: 0 of 3 queries have a changed document" in report.table
+    assert "| **keyword-model (this run: set)** | **n/a** |" in report.table
 
 
 def test_table_places_the_model_among_reference_rows(tiny, keywords):

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from followir_helpers import TINY, tiny_expected
 
-from instructret.evaluation import evaluate_followir, load_followir, run_followir_benchmark
+from instructret.evaluation import MAP_1000, NDCG_5, P_MRR, evaluate_followir, load_followir, run_followir_benchmark
+from instructret.evaluation.measures import is_undefined
 
 DEMO = Path(__file__).resolve().parents[2] / "instructret" / "demo" / "data" / "followir"
 
@@ -32,18 +33,17 @@ def _append(path: Path, *rows: dict) -> int:
 
 
 def _mean(values) -> float:
-    values = [v for v in values if v is not None]
+    values = [v for v in values if not is_undefined(v)]  # NaN in memory, None in results.json
     return math.fsum(values) / len(values)
 
 
 def _assert_means_are_per_query_means(res) -> None:
     per = res.per_query
     assert len(per) == res.counts["queries"]
-    assert res.map_at_1000 == pytest.approx(_mean(p["MAP@1000"] for p in per.values()), abs=1e-12)
-    assert res.ndcg_at_5 == pytest.approx(_mean(p["nDCG@5"] for p in per.values()), abs=1e-12)
-    assert res.pmrr == pytest.approx(_mean(p["p-MRR"] for p in per.values()), abs=1e-12)
-    assert res.counts["scored_og"] == sum(p["MAP@1000"] is not None for p in per.values())
-    assert res.counts["scored_pmrr"] == sum(p["p-MRR"] is not None for p in per.values())
+    for name in (MAP_1000, NDCG_5, P_MRR):
+        assert res.scores[name] == pytest.approx(_mean(p[name] for p in per.values()), abs=1e-12)
+    assert res.counts["scored_og"] == sum(not is_undefined(p[MAP_1000]) for p in per.values())
+    assert res.counts["scored_pmrr"] == sum(not is_undefined(p[P_MRR]) for p in per.values())
 
 
 def test_every_kind_of_dangling_row_is_excluded_and_reported(tmp_path, keywords):
@@ -74,9 +74,9 @@ def test_every_kind_of_dangling_row_is_excluded_and_reported(tmp_path, keywords)
     # what is left is the fixture itself, so the hand-computed numbers still hold
     res = evaluate_followir(keywords, ds, show_progress=False)
     exp = tiny_expected()
-    assert res.pmrr == pytest.approx(exp["p-MRR"], abs=1e-12)
-    assert res.map_at_1000 == pytest.approx(exp["MAP@1000"], abs=1e-12)
-    assert res.ndcg_at_5 == pytest.approx(exp["nDCG@5"], abs=1e-12)
+    assert res.scores[P_MRR] == pytest.approx(exp["p-MRR"], abs=1e-12)
+    assert res.scores[MAP_1000] == pytest.approx(exp["MAP@1000"], abs=1e-12)
+    assert res.scores[NDCG_5] == pytest.approx(exp["nDCG@5"], abs=1e-12)
     assert res.changed["MAP@1000"] == pytest.approx(exp["changed"]["MAP@1000"], abs=1e-12)
     assert res.counts["excluded_rows"] == 6 and res.excluded == got
     _assert_means_are_per_query_means(res)
@@ -92,9 +92,9 @@ def test_a_phantom_query_scores_as_in_mteb(tmp_path, keywords, caplog):
     caplog.set_level(logging.ERROR, logger="mteb")
     theirs = run_mteb_followir(keywords.model, root)
     ours = evaluate_followir(keywords, load_followir(root), show_progress=False)
-    assert ours.pmrr == pytest.approx(theirs["p-MRR"], abs=1e-9)
-    assert ours.map_at_1000 == pytest.approx(theirs["og"]["map_at_1000"], abs=1e-5)
-    assert ours.ndcg_at_5 == pytest.approx(theirs["og"]["ndcg_at_5"], abs=1e-5)
+    assert ours.scores[P_MRR] == pytest.approx(theirs["p-MRR"], abs=1e-9)
+    assert ours.scores[MAP_1000] == pytest.approx(theirs["og"]["map_at_1000"], abs=1e-5)
+    assert ours.scores[NDCG_5] == pytest.approx(theirs["og"]["ndcg_at_5"], abs=1e-5)
 
 
 def test_queries_without_judgments_or_changes_do_not_enter_the_means(tmp_path, keywords):
@@ -102,7 +102,7 @@ def test_queries_without_judgments_or_changes_do_not_enter_the_means(tmp_path, k
     qrels = root / "qrels_og.jsonl"
     qrels.write_text("".join(line + "\n" for line in qrels.read_text().splitlines() if '"q2"' not in line))
     res = evaluate_followir(keywords, load_followir(root), show_progress=False)
-    assert res.per_query["q2"]["MAP@1000"] is None and res.counts["scored_og"] == 2
+    assert math.isnan(res.per_query["q2"][MAP_1000]) and res.counts["scored_og"] == 2
     _assert_means_are_per_query_means(res)
 
 
@@ -135,4 +135,4 @@ def test_benchmark_warnings_name_the_dataset(tmp_path, keywords):
     (warning,) = report.warnings()
     assert warning.startswith(f"set: {root / 'qrels_og.jsonl'}:")
     assert warning.endswith("1 qrels_og row excluded from scoring: document not in the corpus (first: 'nowhere')")
-    assert report.results["set"].map_at_1000 == pytest.approx(tiny_expected()["MAP@1000"], abs=1e-12)
+    assert report.results["set"].scores[MAP_1000] == pytest.approx(tiny_expected()["MAP@1000"], abs=1e-12)

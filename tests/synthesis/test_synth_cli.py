@@ -103,6 +103,10 @@ def test_server_errors_left_exit_1_with_a_hint(tmp_path, llm_server):
             "unknown hard-negative strategy 'random'",
         ),
         (
+            ["synth", "{seeds}", "--out", "{out}", "--model", "m", "--base-url", "{url}", "--concurrency", "0"],
+            "concurrency must be at least 1",
+        ),
+        (
             ["synth", "{bad}", "--out", "{out}", "--model", "m", "--base-url", "{url}"],
             "bad.jsonl:2: field 'negatives': List should have at least 1 item",
         ),
@@ -123,3 +127,26 @@ def test_user_errors_are_one_line_exit_2(tmp_path, llm_server, argv, message):
     assert message in " ".join(r.output.split())
     assert "Traceback" not in r.output
     assert llm_server.count() == 0
+
+
+def test_synth_and_restyle_take_one_shared_set_of_llm_options():
+    from dataclasses import fields
+
+    from instructret.cli.synth_cmd import LLM_OPTIONS, RUN_OPTIONS
+    from instructret.synthesis import LLMConfig
+
+    assert set(LLM_OPTIONS.fields) == {f.name for f in fields(LLMConfig)}  # every setting, none re-declared
+    helps = {}
+    for command in ("synth", "restyle"):
+        r = runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"})
+        assert r.exit_code == 0, r.output
+        helps[command] = " ".join(r.output.replace("│", " ").split())
+    for flag in ("--base-url", "--model", "--api-key-env", "--concurrency", "--timeout", "--max-retries", "--reasks",
+                 "--response-format", "--temperature", "--max-tokens", "--max-doc-chars", "--llm", "--failures",
+                 "--no-verify", "--limit", "--no-progress", "--json"):
+        assert flag in helps["synth"] and flag in helps["restyle"], flag
+    assert len(RUN_OPTIONS.fields) == 6
+    # the embedded model's own defaults are shown next to the API defaults, read from the library
+    assert "(--llm local: 180.0) [default: 60.0]" in helps["synth"]
+    assert "(--llm local: 1) [default: 4]" in helps["restyle"]
+    assert "auto|json_schema|json_object|llama|none" in helps["synth"]

@@ -14,6 +14,7 @@ from transformers import TrainerCallback
 
 from instructret.encoder import InstructEncoder
 from instructret.errors import InstructretError
+from instructret.evaluation import MAP_1000, NDCG_5, P_MRR
 from instructret.formatting import CONFIG_FILENAME, load_template
 from instructret.training import TrainConfig, TrainingInterrupted, train_dual_view
 
@@ -84,13 +85,16 @@ def test_model_card_and_metadata(reference, data):
 
 
 def test_dev_metrics_before_during_and_after(reference):
-    assert set(reference.dev_before) == {"dev_pmrr", "dev_og_map_at_1000", "dev_og_ndcg_at_5"}
-    assert all(0 <= v <= 1 for k, v in reference.dev_after.items() if "map" in k or "ndcg" in k)
-    during = [e for e in reference.log_history if "eval_dev_pmrr" in e]
+    # the measures under their one spelling: in the result, and in the trainer's log as eval_dev_<name>
+    assert list(reference.dev_before) == list(reference.dev_after) == [P_MRR, MAP_1000, NDCG_5]
+    assert all(0 <= reference.dev_after[m] <= 1 for m in (MAP_1000, NDCG_5))
+    during = [e for e in reference.log_history if "eval_dev_p-MRR" in e]
     assert [e["step"] for e in during] == [3, 6]
     assert reference.dev_before != reference.dev_after  # the weights changed
     # the final evaluation is the one logged at the last step, not a second run
-    assert {f"eval_{k}": v for k, v in reference.dev_after.items()}.items() <= during[-1].items()
+    assert {f"eval_dev_{k}": v for k, v in reference.dev_after.items()}.items() <= during[-1].items()
+    meta = json.loads((reference.output_dir / CONFIG_FILENAME).read_text())["training"]
+    assert meta["dev_after"] == pytest.approx(reference.dev_after)
 
 
 class _InterruptAt(TrainerCallback):
@@ -117,6 +121,10 @@ def test_ctrl_c_then_resume_continues_at_the_right_step(data, reference):
     with pytest.raises(InstructretError, match="settings differ.*lr"):
         train_dual_view(_config(data, out, resume=True, lr=2e-4))
 
+    # a checkpoint written by an earlier version holds the base model's scores under the older spellings
+    before = out / "checkpoints" / "dev_before.json"
+    legacy = {"p-MRR": "dev_pmrr", "MAP@1000": "dev_og_map_at_1000", "nDCG@5": "dev_og_ndcg_at_5"}
+    before.write_text(json.dumps({legacy[k]: v for k, v in json.loads(before.read_text()).items()}))
     resumed = train_dual_view(_config(data, out, resume=True))
     assert resumed.resumed_from == out / "checkpoints" / "checkpoint-5"
     assert resumed.global_step == 6
