@@ -13,7 +13,7 @@ from instructret.evaluation import evaluate_followir, load_followir
 
 def _check(encoder, directory, caplog):
     # mteb's FollowIR tasks read the hub; LocalFollowIRTask is mteb's AbsTaskRetrieval reading local files
-    from instructret.evaluation.mteb_parity import run_mteb_followir
+    from tests.support.mteb_parity import run_mteb_followir
 
     caplog.set_level(logging.ERROR, logger="mteb")
     theirs = run_mteb_followir(encoder.model, directory)
