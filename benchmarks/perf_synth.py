@@ -2,12 +2,12 @@
 
 Usage: python benchmarks/perf_synth.py [--latency 0.1] [--rows-per-worker 6] [--levels 1,4,16] [--server-limit N]
 
-The server is the project's own test server (instructret.synthesis.testserver), in its own process on
-127.0.0.1: every chat request sleeps ``--latency`` seconds, then answers valid JSON. Each row costs three
-requests (reversal and the two verification judgments), so at concurrency 1 the ceiling is
-1 / (3 x latency) rows/s. The script
-runs the full pipeline (prompts, HTTP, JSON validation, checks, fsynced appends) at each concurrency level
-and prints rows/s and the ratio to concurrency 1, next to the ideal (linear) ratio. With
+The server is the project's own test server (tests/support/testserver.py, run as
+``python -m tests.support.testserver`` from the repository root), in its own process on 127.0.0.1: every
+chat request sleeps ``--latency`` seconds, then answers valid JSON. Each row costs three requests (reversal
+and the two verification judgments), so at concurrency 1 the ceiling is 1 / (3 x latency) rows/s. The
+script runs the full pipeline (prompts, HTTP, JSON validation, checks, fsynced appends) at each concurrency
+level and prints rows/s and the ratio to concurrency 1, next to the ideal (linear) ratio. With
 ``--server-limit N`` the server serves at most N requests at once, and throughput should level off there.
 """
 
@@ -23,6 +23,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from instructret.synthesis import LLMConfig, run_synthesis
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def seeds(n: int, tag: str) -> list[dict]:
@@ -40,10 +42,10 @@ def seeds(n: int, tag: str) -> list[dict]:
 @contextmanager
 def serve(latency: float, limit: int | None) -> Iterator[str]:
     """The test server in its own process, as a real endpoint would be (no shared GIL with the client)."""
-    cmd = [sys.executable, "-m", "instructret.synthesis.testserver", "--latency", str(latency)]
+    cmd = [sys.executable, "-m", "tests.support.testserver", "--latency", str(latency)]
     if limit:
         cmd += ["--max-parallel", str(limit)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=REPO)  # tests.support is found from there
     try:
         yield proc.stdout.readline().strip()
     finally:

@@ -1,4 +1,4 @@
-"""Typed records for every data format instructret reads and writes (see DESIGN.md, "Data formats").
+"""Typed records for every data format instructret reads and writes; each class below is one JSONL row format.
 
 Extra keys in input rows are kept (``extra="allow"``) so provenance survives a round trip.
 """

@@ -1,7 +1,8 @@
 """Bundled demo data for ``instructret quickstart``, and paths to it.
 
 The files live in ``instructret/demo/data/`` and are described (with provenance and licence) in its
-``README.md``. Everything except ``corpus.jsonl`` is written by :mod:`instructret.demo.builder`.
+``README.md``. Everything except ``corpus.jsonl`` is written by the demo-data generator, which stays in
+the source repository (``python -m tools.demo_data --out instructret/demo/data``) and is not installed.
 
 Example:
     >>> from instructret.demo import demo_path, followir_dir

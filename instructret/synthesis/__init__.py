@@ -9,7 +9,7 @@ from instructret.synthesis.client import (
     TransientLLMError,
     extract_json_object,
 )
-from instructret.synthesis.local import local_llm_config, local_llm_server, open_llm, packaged_gguf
+from instructret.synthesis.local import local_llm_config, local_llm_server, open_llm
 from instructret.synthesis.negatives import (
     NegativeChoice,
     make_negative_chooser,
@@ -54,7 +54,6 @@ __all__ = [
     "make_negative_chooser",
     "negative_strategies",
     "open_llm",
-    "packaged_gguf",
     "parse_styles",
     "read_seeds",
     "register_negative_chooser",

@@ -30,15 +30,6 @@ from instructret.synthesis.client import LLMConfig
 _SERVER_MODULES = ("llama_cpp", "fastapi", "uvicorn", "sse_starlette", "starlette_context", "pydantic_settings")
 
 
-def packaged_gguf() -> Path:
-    """The GGUF chat model for ``--llm local`` (see :func:`instructret.assets.find_local_gguf`).
-
-    Raises:
-        InstructretError: If none is found, with the set-up command that fetches it.
-    """
-    return find_local_gguf()
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -74,7 +65,7 @@ def local_llm_server(
     """Serve a GGUF chat model with ``llama_cpp.server`` on 127.0.0.1 for the duration of the block.
 
     Args:
-        gguf: Model file (default: :func:`packaged_gguf`, SmolLM2-135M-Instruct).
+        gguf: Model file (default: :func:`instructret.assets.find_local_gguf`, SmolLM2-135M-Instruct).
         n_ctx: Context window in tokens.
         n_threads: CPU threads (default: llama.cpp's own choice).
         startup_timeout: Seconds to wait for ``/v1/models`` to answer.
@@ -86,7 +77,7 @@ def local_llm_server(
         InstructretError: A dependency is missing, or the server died or did not come up.
     """
     _check_server_deps()
-    model = Path(gguf) if gguf else packaged_gguf()
+    model = Path(gguf) if gguf else find_local_gguf()
     if not model.is_file():
         raise InstructretError(f"GGUF model not found: {model}")
     port = _free_port()
@@ -177,7 +168,7 @@ def open_llm(llm: str = "api", config: LLMConfig | None = None, **local_override
         Settings to pass to :func:`run_synthesis` / :func:`run_restyle`.
     """
     if llm == "local":
-        gguf = packaged_gguf()
+        gguf = find_local_gguf()
         with local_llm_server(gguf) as base:
             yield local_llm_config(base, gguf.name, **local_overrides)
     elif llm == "api":

@@ -169,7 +169,7 @@ def build_training_set(
     """Read dual-view (and general) pairs into training rows and their batch layout.
 
     Args:
-        pairs: One or more dual-view pair files (JSONL, the DESIGN.md "dual-view pair" schema); may be empty
+        pairs: One or more dual-view pair files (JSONL rows of :class:`~instructret.data.DualViewPair`); may be empty
             when ``general`` is given, to train on general pairs only (all of them every epoch).
         template: How query and instruction become the anchor text.
         views: ``"dual"`` trains on both views of every pair (each view's document is the other's in-batch

@@ -9,13 +9,13 @@ import pytest
 
 from instructret.data import GeneralPair, SeedTuple, read_records
 from instructret.demo import demo_path, general_path, seeds_path
-from instructret.demo.builder import DEFAULT_SEED, build_all, main, write_demo_data
-from instructret.demo.eval_topics import EVAL_TOPICS
-from instructret.demo.followir_spec import EVAL_QUERIES
-from instructret.demo.items import OPEN_LICENCES, PROPRIETARY, NameForge, Requirement, make_item
-from instructret.demo.text import render
-from instructret.demo.train_topics import TRAIN_TOPICS
 from instructret.errors import InputError
+from tools.demo_data import DEFAULT_SEED, build_all, main, write_demo_data
+from tools.demo_data.eval_topics import EVAL_TOPICS
+from tools.demo_data.followir_spec import EVAL_QUERIES
+from tools.demo_data.items import OPEN_LICENCES, PROPRIETARY, NameForge, Requirement, make_item
+from tools.demo_data.text import render
+from tools.demo_data.train_topics import TRAIN_TOPICS
 
 
 def _files(root):
@@ -41,7 +41,7 @@ def test_committed_files_equal_a_fresh_generation(tmp_path):
         rel = path.relative_to(tmp_path).as_posix()
         committed = demo_path(rel)
         assert committed.read_bytes() == path.read_bytes(), (
-            f"{rel} is stale: run `python -m instructret.demo.builder --out instructret/demo/data`")
+            f"{rel} is stale: run `python -m tools.demo_data --out instructret/demo/data`")
 
 
 def test_bundled_data_is_small():

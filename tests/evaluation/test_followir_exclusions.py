@@ -84,7 +84,7 @@ def test_every_kind_of_dangling_row_is_excluded_and_reported(tmp_path, keywords)
 
 def test_a_phantom_query_scores_as_in_mteb(tmp_path, keywords, caplog):
     # mteb's pipeline (pytrec_eval) scores only the queries it ran: the phantom judgment changes nothing
-    from instructret.evaluation.mteb_parity import run_mteb_followir
+    from tests.support.mteb_parity import run_mteb_followir
 
     root = _copy(TINY, tmp_path / "set")
     _append(root / "qrels_og.jsonl", {"query-id": "phantom", "corpus-id": "kid3", "score": 1})

@@ -14,7 +14,7 @@ from instructret.evaluation import MAP_1000, NDCG_5, P_MRR, evaluate_followir, l
 
 def _check(encoder, directory, caplog):
     # mteb's FollowIR tasks read the hub; LocalFollowIRTask is mteb's AbsTaskRetrieval reading local files
-    from instructret.evaluation.mteb_parity import run_mteb_followir
+    from tests.support.mteb_parity import run_mteb_followir
 
     caplog.set_level(logging.ERROR, logger="mteb")
     theirs = run_mteb_followir(encoder.model, directory)

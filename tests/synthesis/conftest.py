@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from instructret.synthesis.testserver import FakeOpenAIServer
+from tests.support.testserver import FakeOpenAIServer
 
 
 @pytest.fixture

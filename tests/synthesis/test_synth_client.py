@@ -86,7 +86,7 @@ def test_missing_key_without_base_url_is_a_user_error(monkeypatch):
 
 
 def test_auto_response_format_falls_back_when_json_schema_is_rejected():
-    from instructret.synthesis.testserver import FakeOpenAIServer
+    from tests.support.testserver import FakeOpenAIServer
 
     with FakeOpenAIServer(reject_formats=("json_schema",)) as srv:
         answer, llm = ask(srv)

@@ -13,7 +13,7 @@ import pytest
 from synth_helpers import fast_config, read_jsonl, seed_rows, write_jsonl
 
 from instructret.synthesis import run_synthesis
-from instructret.synthesis.testserver import FakeOpenAIServer
+from tests.support.testserver import FakeOpenAIServer
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 

@@ -13,16 +13,17 @@ from urllib.parse import urlparse
 import pytest
 from synth_helpers import read_jsonl, write_jsonl
 
+from instructret.assets import find_local_gguf
 from instructret.data import DualViewPair
 from instructret.errors import InstructretError
-from instructret.synthesis import open_llm, packaged_gguf, run_restyle, run_synthesis
+from instructret.synthesis import open_llm, run_restyle, run_synthesis
 
 pytestmark = pytest.mark.slow
 
 NEEDS = ("llama_cpp", "fastapi", "uvicorn", "sse_starlette", "starlette_context")
 missing = [m for m in NEEDS if importlib.util.find_spec(m) is None]
 try:
-    packaged_gguf()
+    find_local_gguf()
 except InstructretError:
     missing.append("the SmolLM2 GGUF (make setup)")
 

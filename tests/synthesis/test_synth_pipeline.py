@@ -10,7 +10,7 @@ from synth_helpers import fast_config, read_jsonl, seed_rows, write_jsonl
 from instructret.data import DualViewPair
 from instructret.errors import InputError
 from instructret.synthesis import PROMPT_VERSION, run_synthesis
-from instructret.synthesis.testserver import FakeOpenAIServer, default_answer
+from tests.support.testserver import FakeOpenAIServer, default_answer
 
 pytestmark = pytest.mark.server
 

@@ -7,7 +7,7 @@ from synth_helpers import fast_config, read_jsonl, seed_rows, write_jsonl
 
 from instructret.errors import InputError
 from instructret.synthesis import STYLES, run_restyle, run_synthesis, view_exclusion
-from instructret.synthesis.testserver import FakeOpenAIServer, default_answer
+from tests.support.testserver import FakeOpenAIServer, default_answer
 
 pytestmark = pytest.mark.server
 ALL = ",".join(STYLES)

@@ -1,11 +1,11 @@
 """Hand-written vocabulary for the bundled demo data: one :class:`Topic` per kind of software.
 
 The demo documents describe fictional software. Their texts are composed from these phrases by
-:mod:`instructret.demo.text`, so every fact a document states (interface, platforms, licence, ...)
+:mod:`tools.demo_data.text`, so every fact a document states (interface, platforms, licence, ...)
 is known to the generator, and relevance judgments follow from those facts.
 
-The topics themselves live in :mod:`instructret.demo.train_topics` (seeds and general pairs) and
-:mod:`instructret.demo.eval_topics` (the FollowIR-format demo set). The two sets are disjoint, so the
+The topics themselves live in :mod:`tools.demo_data.train_topics` (seeds and general pairs) and
+:mod:`tools.demo_data.eval_topics` (the FollowIR-format demo set). The two sets are disjoint, so the
 demo never evaluates on the kind of software it trained on.
 """
 

@@ -15,7 +15,9 @@ valid JSON built from the prompt, as a competent model would. It can be told to 
 Faults are queued for the next requests (:meth:`FakeOpenAIServer.queue_faults`) or tied to requests whose
 prompt contains a string (:meth:`FakeOpenAIServer.add_rule`). Every request is counted and logged.
 
-Run it by hand: ``python -m instructret.synthesis.testserver --port 8089 --latency 0.05``.
+It lives with the tests, not in the installed package: its fake judge reads the exact wording of
+:mod:`instructret.synthesis.prompts`, which only a test may depend on. Run it by hand from the repository
+root: ``python -m tests.support.testserver --port 8089 --latency 0.05``.
 """
 
 from __future__ import annotations

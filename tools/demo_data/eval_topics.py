@@ -1,11 +1,11 @@
 """Evaluation topics: the kinds of software queried in the FollowIR-format demo set, and their neighbours.
 
-None of these appears in the training data (:mod:`instructret.demo.train_topics`).
+None of these appears in the training data (:mod:`tools.demo_data.train_topics`).
 """
 
 from __future__ import annotations
 
-from instructret.demo.topics import Topic
+from .topics import Topic
 
 PODCAST = Topic(
     key="podcast", noun="podcast client",

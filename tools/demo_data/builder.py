@@ -1,15 +1,16 @@
 """Generate the bundled demo data deterministically (standard library only).
 
-Run ``python -m instructret.demo.builder --out instructret/demo/data`` to regenerate the committed files:
+Run ``python -m tools.demo_data --out instructret/demo/data`` from the repository root to regenerate the committed
+files (the installed package ships only the files, not this generator):
 
 - ``seeds.jsonl``: seed tuples for synthesis (the hard negative is on-topic but violates the instruction);
 - ``general.jsonl``: instruction-free general pairs (short description -> full description);
 - ``followir/``: a FollowIR-format evaluation set with original and changed instructions.
 
-All documents describe fictional software composed from attribute records (:mod:`instructret.demo.items`)
-with hand-written sentence templates (:mod:`instructret.demo.text`); relevance is derived from the
-attributes. Training files use :data:`~instructret.demo.train_topics.TRAIN_TOPICS`, the evaluation set uses
-:data:`~instructret.demo.eval_topics.EVAL_TOPICS`, and the two are disjoint.
+All documents describe fictional software composed from attribute records (:mod:`tools.demo_data.items`)
+with hand-written sentence templates (:mod:`tools.demo_data.text`); relevance is derived from the
+attributes. Training files use :data:`~tools.demo_data.train_topics.TRAIN_TOPICS`, the evaluation set uses
+:data:`~tools.demo_data.eval_topics.EVAL_TOPICS`, and the two are disjoint.
 """
 
 from __future__ import annotations
@@ -22,13 +23,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from instructret.demo.followir_spec import EVAL_QUERIES, EvalQuery
-from instructret.demo.instructions import STYLES, seed_instruction
-from instructret.demo.items import Item, NameForge, Requirement, make_item
-from instructret.demo.text import article, join_words, render
-from instructret.demo.topics import Topic
-from instructret.demo.train_topics import TRAIN_TOPICS
+from .followir_spec import EVAL_QUERIES, EvalQuery
+from .instructions import STYLES, seed_instruction
+from .items import Item, NameForge, Requirement, make_item
+from .text import article, join_words, render
+from .topics import Topic
+from .train_topics import TRAIN_TOPICS
 
+#: Where the installed package reads the files: ``instructret/demo/data`` in this checkout.
+DATA_DIR = Path(__file__).resolve().parents[2] / "instructret" / "demo" / "data"
 DEFAULT_SEED = 20250101
 N_SEEDS = 24
 N_GENERAL = 300
@@ -80,7 +83,7 @@ def _query_items(q: EvalQuery, forge: NameForge, rng: random.Random) -> list[Ite
 
 
 def build_followir(forge: NameForge, rng: random.Random) -> dict[str, list[Row]]:
-    """Build the FollowIR-format demo set from :data:`~instructret.demo.followir_spec.EVAL_QUERIES`.
+    """Build the FollowIR-format demo set from :data:`~tools.demo_data.followir_spec.EVAL_QUERIES`.
 
     Under the original instruction a candidate is relevant iff it is an application of the query's topic;
     under the changed one it must also meet the query's requirement. Each query's candidates are its own
@@ -229,9 +232,9 @@ def write_demo_data(out: str | Path, seed: int = DEFAULT_SEED) -> list[Path]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command-line entry point: ``python -m instructret.demo.builder --out DIR [--seed N]``."""
+    """Command-line entry point: ``python -m tools.demo_data --out DIR [--seed N]``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "data", help="output directory")
+    parser.add_argument("--out", type=Path, default=DATA_DIR, help="output directory (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
                         help="random seed (the committed files use the default)")
     args = parser.parse_args(argv)

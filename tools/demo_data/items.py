@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, replace
 
-from instructret.demo.topics import Topic
+from .topics import Topic
 
 PLATFORM_SETS: tuple[tuple[str, ...], ...] = (
     ("Linux", "macOS", "Windows"), ("Linux", "macOS", "Windows"), ("Linux",), ("Windows",), ("macOS",),

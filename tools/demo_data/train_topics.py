@@ -1,11 +1,11 @@
 """Training topics: the kinds of software in the seed tuples and general pairs.
 
-None of these appears in the evaluation set (:mod:`instructret.demo.eval_topics`).
+None of these appears in the evaluation set (:mod:`tools.demo_data.eval_topics`).
 """
 
 from __future__ import annotations
 
-from instructret.demo.topics import Topic
+from .topics import Topic
 
 NOTES = Topic(
     key="notes", noun="note-taking app",

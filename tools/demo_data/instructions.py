@@ -1,4 +1,4 @@
-"""Seed instructions in several styles, written from a :class:`~instructret.demo.items.Requirement`.
+"""Seed instructions in several styles, written from a :class:`~tools.demo_data.items.Requirement`.
 
 Styles mix FollowIR-like narratives with explicit exclusions, short needs, first and third person, because
 an encoder trained only on positively phrased needs learns that instruction words are wanted words.
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from instructret.demo.items import Requirement
-from instructret.demo.text import article
+from .items import Requirement
+from .text import article
 
 
 @dataclass(frozen=True)

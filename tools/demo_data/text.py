@@ -1,4 +1,4 @@
-"""Turn an :class:`~instructret.demo.items.Item` into a natural title and description.
+"""Turn an :class:`~tools.demo_data.items.Item` into a natural title and description.
 
 Each fact is stated by one of several hand-written sentence templates, chosen with a random generator
 seeded by the item id, so texts vary while staying reproducible. Every fact that a requirement can
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 
-from instructret.demo.items import OPEN_LICENCES, PROPRIETARY, Item
+from .items import OPEN_LICENCES, PROPRIETARY, Item
 
 _AN_WORDS = ("RSS", "HTTP", "SVG", "MP3", "FLAC", "SRT", "MKV", "HEIC")
 _TOOLKITS = ("GTK", "Qt", "Electron", "wxWidgets", "Tk")

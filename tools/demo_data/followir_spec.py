@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from instructret.demo import eval_topics as t
-from instructret.demo.items import Requirement
-from instructret.demo.topics import Topic
+from . import eval_topics as t
+from .items import Requirement
+from .topics import Topic
 
 
 @dataclass(frozen=True)

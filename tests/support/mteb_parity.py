@@ -1,7 +1,8 @@
 """mteb's own FollowIR evaluation, run offline on a local FollowIR-format directory (needs ``mteb``).
 
 This module exists to cross-check instructret against the reference implementation, in tests and in
-``benchmarks/followir.py``; nothing else in instructret imports it.
+``benchmarks/followir.py``; it lives with the tests, not in the installed package, because it imports mteb's
+private ``mteb._evaluators`` and mteb is a development dependency only.
 
 mteb's FollowIR tasks (``Robust04InstructionRetrieval``, ...) read their data from the Hugging Face hub in
 ``load_data``, and their changed-document lists (``qrel_diff``) from the hub in ``task_specific_scores``,

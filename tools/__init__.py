@@ -1,0 +1,1 @@
+"""Developer tools for instructret; not part of the installed package (run them from the repository root)."""
