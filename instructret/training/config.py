@@ -73,6 +73,9 @@ class TrainConfig:
         cached: Use CachedMultipleNegativesRankingLoss (large batches on small memory).
         mini_batch_size: Mini-batch size of the cached loss.
         scale: Similarity scale of the loss (1 / temperature).
+        base_weight: Weight-space ensembling toward the base model (WiSE-FT): the saved weights are
+            ``(1 - base_weight) * trained + base_weight * base``. 0 keeps the trained weights; it acts as a
+            regulariser that gives back topical quality and instruction behaviour the fine-tuning lost.
         gather_across_devices: On several GPUs, score every query against the documents of all devices'
             batches (more in-batch negatives) instead of its own device's batch only.
         save_steps: Write a resumable checkpoint every this many steps.
@@ -111,6 +114,7 @@ class TrainConfig:
     cached: bool = False
     mini_batch_size: int = 32
     scale: float = 20.0
+    base_weight: float = 0.0
     gather_across_devices: bool = False
     save_steps: int = 500
     save_total_limit: int = 2

@@ -134,6 +134,8 @@ def _check_options(config: TrainConfig) -> None:
         raise InstructretError("max steps must be positive")
     if config.save_steps <= 0:
         raise InstructretError("save steps must be positive")
+    if not 0.0 <= config.base_weight < 1.0:
+        raise InstructretError(f"base weight must be in [0, 1), got {config.base_weight}")
     if config.resume and config.overwrite:
         raise InstructretError("--resume and --overwrite contradict each other; pick one")
 
@@ -200,6 +202,25 @@ def _widget(dataset: Any) -> list[dict[str, Any]]:
     if not len(rows):
         return []
     return [{"source_sentence": rows[0]["anchor"], "sentences": [r["positive"] for r in rows]}]
+
+
+def interpolate_toward_base(model: Any, base: str, weight: float) -> None:
+    """Move ``model``'s weights in place to ``(1 - weight) * model + weight * base`` (WiSE-FT).
+
+    Args:
+        model: The fine-tuned SentenceTransformer.
+        base: The base model it was trained from (alias, path or hub name).
+        weight: The base model's share, in [0, 1).
+    """
+    import torch
+
+    reference = load_sentence_transformer(base, device="cpu").state_dict()
+    with torch.no_grad():
+        for name, tensor in model.state_dict().items():
+            ref = reference.get(name)
+            if ref is None or not tensor.is_floating_point() or ref.shape != tensor.shape:
+                continue
+            tensor.mul_(1.0 - weight).add_(ref.to(device=tensor.device, dtype=tensor.dtype), alpha=weight)
 
 
 def _build_loss(config: TrainConfig, model: Any) -> Any:
@@ -364,9 +385,11 @@ def train_dual_view(config: TrainConfig, callbacks: Sequence[TrainerCallback] = 
     )
     trainer.accelerator.wait_for_everyone()
     if main:
+        if config.base_weight > 0:
+            interpolate_toward_base(model, config.model, config.base_weight)
         if evaluator is not None:
-            result.dev_after = _logged_eval(result.log_history, step, evaluator.name) or canonical_scores(
-                evaluator(model), prefix=f"{evaluator.name}_")
+            logged = None if config.base_weight > 0 else _logged_eval(result.log_history, step, evaluator.name)
+            result.dev_after = logged or canonical_scores(evaluator(model), prefix=f"{evaluator.name}_")
         model.max_seq_length = native_length
         model.save(str(config.output_dir))
         save_template(config.output_dir, template)

