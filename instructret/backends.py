@@ -16,7 +16,8 @@ they are made again instead of being loaded.
 
 int8 means, for ONNX, dynamic quantization (weights int8, activations quantized on the fly, no calibration),
 with the ONNX Runtime config that fits this CPU (:func:`onnx_int8_config`); for OpenVINO, static
-post-training quantization by NNCF, calibrated on the bundled demo texts (:func:`calibration_texts`).
+post-training quantization by NNCF, calibrated on the bundled demo texts
+(:func:`instructret.exporters.calibration_texts`). The exporting itself is in :mod:`instructret.exporters`.
 """
 
 from __future__ import annotations
@@ -26,17 +27,23 @@ import json
 import logging
 import os
 import platform
-import shutil
 import sysconfig
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, get_args
 
 from instructret.errors import InstructretError
+from instructret.exporters import (
+    calibration_texts,
+    export_onnx,
+    export_openvino,
+    materialize,
+    quantize_onnx,
+    quantize_openvino,
+    quiet,
+)
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -56,7 +63,6 @@ MANIFEST = "instructret-export.json"
 EXPORT_VERSION = 1
 _WEIGHT_PATTERNS = ("*.safetensors", "pytorch_model*.bin")
 #: Calibration samples for OpenVINO's static int8 quantization (NNCF's default is 300).
-CALIBRATION_SAMPLES = 300
 
 
 class BackendUnavailableError(InstructretError):
@@ -205,20 +211,6 @@ def export_root(name: str, model_dir: Path | None) -> Path:
     return exports_home() / f"{slug}-{key}"
 
 
-def calibration_texts(limit: int = CALIBRATION_SAMPLES) -> list[str]:
-    """Texts that calibrate static int8 quantization: the bundled demo documents and queries (offline, MIT)."""
-    from instructret.demo import demo_path
-
-    texts: list[str] = []
-    for line in demo_path("general.jsonl").read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        texts.extend([row["query"], row["positive"]["text"]])
-    for line in demo_path("corpus.jsonl").read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        texts.append(f"{row.get('title', '')} {row['text']}".strip())
-    return texts[:limit]
-
-
 class _Manifest:
     """``instructret-export.json`` of one export folder: which weights each exported file was made from."""
 
@@ -244,140 +236,6 @@ class _Manifest:
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps({"files": self.entries}, indent=2) + "\n")
         os.replace(tmp, self.path)
-
-
-@contextmanager
-def _quiet() -> Iterator[None]:
-    # Exporters log per-tensor load reports, tracer warnings and "save your export" advice; the
-    # project reports what it exported itself.
-    import warnings
-
-    from transformers.utils import logging as hf_logging
-
-    names = ("sentence_transformers", "optimum", "nncf", "torch.onnx", "onnxscript")
-    levels = {n: logging.getLogger(n).level for n in names}
-    verbosity = hf_logging.get_verbosity()
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()  # per-tensor "Loading weights" bars
-    for n in names:
-        logging.getLogger(n).setLevel(logging.ERROR)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        hf_logging.set_verbosity(verbosity)
-        for n, level in levels.items():
-            logging.getLogger(n).setLevel(level)
-
-
-def _materialize(target: str, root: Path) -> None:
-    """Save a model that has no writable directory of its own as a sentence-transformers directory."""
-    from sentence_transformers import SentenceTransformer
-
-    tmp = Path(tempfile.mkdtemp(prefix=".materialize-", dir=root.parent))
-    try:
-        with _quiet():
-            SentenceTransformer(target, device="cpu").save(str(tmp))
-        os.replace(tmp, root)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _export_onnx(root: Path, destination: Path) -> None:
-    """Export the transformer of the model at ``root`` to ONNX (inputs as its tokenizer names them).
-
-    optimum's ONNX exporter cannot trace transformers 5 encoders (its patched attention-mask function
-    has the 4.x signature), so the graph is exported with ``torch.onnx`` (the torch.export-based exporter,
-    dynamic batch and sequence axes) under the names optimum's ONNX Runtime models expect:
-    ``input_ids``, ``attention_mask``, ``token_type_ids`` in, ``last_hidden_state`` out.
-    """
-    import torch
-    from transformers import AutoModel, AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(str(root))
-    model = AutoModel.from_pretrained(str(root)).eval()
-    sample = tokenizer(["an example sentence", "a second, somewhat longer example sentence"], padding=True,
-                       return_tensors="pt")
-    names = list(sample.keys())
-
-    class _LastHiddenState(torch.nn.Module):
-        def __init__(self, inner: torch.nn.Module):
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
-            return self.inner(**dict(zip(names, inputs, strict=True))).last_hidden_state
-
-    batch, seq = torch.export.Dim("batch_size"), torch.export.Dim("sequence_length")
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    with _quiet(), torch.no_grad():
-        torch.onnx.export(
-            _LastHiddenState(model),
-            tuple(sample[n] for n in names),
-            str(destination),
-            input_names=names,
-            output_names=["last_hidden_state"],
-            dynamo=True,
-            dynamic_shapes={"inputs": tuple({0: batch, 1: seq} for _ in names)},
-            external_data=False,
-            verbose=False,
-        )
-
-
-def _quantize_onnx(root: Path, fp32_file: str, destination: Path) -> None:
-    from sentence_transformers import SentenceTransformer
-    from sentence_transformers.backend import export_dynamic_quantized_onnx_model
-
-    with _quiet():
-        model = SentenceTransformer(str(root), backend="onnx", device="cpu", model_kwargs={"file_name": fp32_file})
-        staging = Path(tempfile.mkdtemp(prefix=".quantize-", dir=root))
-        try:
-            export_dynamic_quantized_onnx_model(model, onnx_int8_config(), str(staging))
-            os.replace(staging / destination.relative_to(root), destination)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-
-
-def _move_openvino(saved: Path, destination: Path) -> None:
-    """Move ``openvino_model.xml`` / ``.bin`` from a save directory to ``destination`` (.xml) and its .bin."""
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(saved.with_suffix(".bin"), destination.with_suffix(".bin"))
-    os.replace(saved, destination)
-
-
-def _export_openvino(root: Path, destination: Path) -> None:
-    from sentence_transformers import SentenceTransformer
-
-    staging = Path(tempfile.mkdtemp(prefix=".export-", dir=root))
-    try:
-        with _quiet():
-            model = SentenceTransformer(str(root), backend="openvino", device="cpu", model_kwargs={"export": True})
-            model.transformers_model.save_pretrained(str(staging))  # writes staging/openvino/openvino_model.*
-        _move_openvino(staging / "openvino" / "openvino_model.xml", destination)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _quantize_openvino(root: Path, fp32_file: str, destination: Path, texts: Sequence[str]) -> None:
-    import datasets
-    from optimum.intel import OVConfig, OVQuantizationConfig, OVQuantizer
-    from sentence_transformers import SentenceTransformer
-
-    staging = Path(tempfile.mkdtemp(prefix=".quantize-", dir=root))
-    try:
-        with _quiet():
-            model = SentenceTransformer(str(root), backend="openvino", device="cpu",
-                                        model_kwargs={"file_name": fp32_file})
-            encoded = model.tokenizer(list(texts), truncation=True, max_length=model.max_seq_length)
-            calibration = datasets.Dataset.from_dict(dict(encoded))
-            quantizer = OVQuantizer.from_pretrained(model.transformers_model)
-            config = OVConfig(quantization_config=OVQuantizationConfig(num_samples=len(texts)))
-            quantizer.quantize(calibration_dataset=calibration, save_directory=str(staging), ov_config=config)
-        saved = next(staging.rglob("openvino_model.xml"))
-        _move_openvino(saved, destination)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
 
 
 def ensure_export(
@@ -409,22 +267,22 @@ def ensure_export(
     if not root.exists():
         root.parent.mkdir(parents=True, exist_ok=True)
         say(f"saving {name} to {root} (its own directory is not writable) to export it there")
-        _materialize(target, root)
+        materialize(target, root)
     manifest = _Manifest(root / spec.subfolder)
     fp32 = spec.file_name(None)
     if not manifest.is_current(fp32, root):
         say(f"exporting {name} to {backend}: {root / fp32}")
-        (_export_onnx if backend == "onnx" else _export_openvino)(root, root / fp32)
+        (export_onnx if backend == "onnx" else export_openvino)(root, root / fp32)
         manifest.record(fp32, root)
     file_name = spec.file_name(quantize)
     if quantize is not None and not manifest.is_current(file_name, root):
         say(f"quantizing {name} to int8 for {backend}: {root / file_name}")
         if backend == "onnx":
-            _quantize_onnx(root, fp32, root / file_name)
+            quantize_onnx(root, fp32, root / file_name, onnx_int8_config())
             manifest.record(file_name, root, method="dynamic", config=onnx_int8_config())
         else:
             texts = calibration_texts()
-            _quantize_openvino(root, fp32, root / file_name, texts)
+            quantize_openvino(root, fp32, root / file_name, texts)
             manifest.record(file_name, root, method="static (NNCF)", calibration="bundled demo texts",
                             samples=len(texts))
     return root, file_name
@@ -434,7 +292,7 @@ def load_backend_model(root: Path, file_name: str, backend: str) -> SentenceTran
     """Load an exported model with sentence-transformers' ``backend=`` (on the CPU)."""
     from sentence_transformers import SentenceTransformer
 
-    with _quiet():
+    with quiet():
         return SentenceTransformer(str(root), backend=backend, device="cpu", model_kwargs={"file_name": file_name})
 
 
