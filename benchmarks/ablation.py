@@ -59,6 +59,7 @@ from instructret.training import (  # noqa: E402
     build_training_set,
     train_dual_view,
 )
+from instructret.training.trainer import interpolate_toward_base  # noqa: E402
 
 RUNS = "runs.jsonl"
 TRAIN_RECORD = "ablation_train.json"
@@ -86,6 +87,7 @@ class AblationSettings:
     device: str | None = None
     eval_max_seq_length: int | None = None
     save_steps: int = 20
+    base_weight: float = 0.5
     keep_models: bool = False
     show_progress: bool = False
 
@@ -96,19 +98,26 @@ NOT_RESULT_KEYS = ("out", "seeds", "device", "save_steps", "keep_models", "show_
 
 @dataclass(frozen=True)
 class Condition:
-    """One row of the ablation: how to train (None: evaluate the base model as it is)."""
+    """One row of the ablation: how to train (None: evaluate the base model as it is).
+
+    A condition ``derived_from`` another takes that condition's trained model of the same seed and averages
+    its weights with the base model's (``TrainConfig.base_weight``, WiSE-FT); it trains nothing itself, so its
+    budget is the source's, and exactly what ``instructret train --base-weight W`` saves.
+    """
 
     name: str
     description: str
     train: Callable[[AblationSettings, Path], dict[str, Any]] | None
+    derived_from: str | None = None
 
 
 CONDITIONS: dict[str, Condition] = {}
 
 
-def register(name: str, description: str, train: Callable[[AblationSettings, Path], dict[str, Any]] | None) -> None:
+def register(name: str, description: str, train: Callable[[AblationSettings, Path], dict[str, Any]] | None,
+             derived_from: str | None = None) -> None:
     """Add a condition to :data:`CONDITIONS` (the overrides are merged into the shared TrainConfig)."""
-    CONDITIONS[name] = Condition(name, description, train)
+    CONDITIONS[name] = Condition(name, description, train, derived_from)
 
 
 def _dual_general(styles: tuple[str, ...] | None) -> Callable[[AblationSettings, Path], dict[str, Any]]:
@@ -131,6 +140,11 @@ register("style-short", "both views + general, original short instructions", _du
 register("style-narrative", "both views + general, narratives with exclusions", _dual_general(("narrative",)))
 register("style-mixed", "both views + general, short or narrative per view and epoch",
          _dual_general(("original", "narrative")))
+
+# A regulariser toward the base model: the trained weights of a condition averaged with the base's.
+for _source in ("ins-orig", "dual", "dual+general"):
+    register(f"{_source}+wise", f"{CONDITIONS[_source].description}, averaged with the base (--base-weight)",
+             CONDITIONS[_source].train, derived_from=_source)
 
 MAIN = ("base", "general", "ins-orig", "dual", "dual+general")
 STYLE_AXIS = ("base", "style-short", "style-narrative", "style-mixed")
@@ -215,6 +229,24 @@ def _train(cfg: TrainConfig) -> dict[str, Any]:
     return record
 
 
+def _derive(cond: Condition, s: AblationSettings, seed: int | None, model_dir: Path) -> dict[str, Any]:
+    """The source condition's model of this seed with its weights averaged toward the base; its train record."""
+    source = s.out / "models" / f"{cond.derived_from}-seed{seed}"
+    if not (source / TRAIN_RECORD).is_file():
+        raise InstructretError(f"{cond.name} needs the trained {cond.derived_from} model of seed {seed} in {source}: "
+                               f"run {cond.derived_from} first, with --keep-models")
+    if not (model_dir / TRAIN_RECORD).is_file():
+        shutil.rmtree(model_dir, ignore_errors=True)
+        shutil.copytree(source, model_dir)
+        model = load_sentence_transformer(str(model_dir), device="cpu")
+        interpolate_toward_base(model, s.model, s.base_weight)
+        model.save(str(model_dir))
+        record = json.loads((source / TRAIN_RECORD).read_text())
+        record.update(derived_from=cond.derived_from, base_weight=s.base_weight)
+        (model_dir / TRAIN_RECORD).write_text(json.dumps(record, indent=2) + "\n")
+    return json.loads((model_dir / TRAIN_RECORD).read_text())
+
+
 def _device_info(device: str) -> dict[str, Any]:
     import torch
 
@@ -232,7 +264,10 @@ def run_one(cond: Condition, seed: int | None, s: AblationSettings, pairs: Path,
     start, cpu_start, load_before = time.perf_counter(), time.process_time(), os.getloadavg()
     model, train = s.model, None
     model_dir = s.out / "models" / f"{cond.name}-seed{seed}"
-    if cond.train is not None:
+    if cond.derived_from is not None:
+        train = _derive(cond, s, seed, model_dir)
+        model = str(model_dir)
+    elif cond.train is not None:
         train = _train(train_config(cond, s, pairs, seed, model_dir))
         model = str(model_dir)
     encoder = InstructEncoder(model, device=s.device, template=s.template, max_seq_length=eval_len)
@@ -261,6 +296,8 @@ def _load_runs(s: AblationSettings) -> list[dict[str, Any]]:
     runs = [obj for _, obj in iter_json_lines(path)] if path.is_file() and path.stat().st_size else []
     want = _result_settings(s)
     for r in runs:
+        if "base_weight" not in r["settings"]:  # written before the setting existed, at its default
+            r["settings"]["base_weight"] = AblationSettings.base_weight
         if r["settings"] != want:
             diff = sorted(k for k in {*want, *r["settings"]} if want.get(k) != r["settings"].get(k))
             raise InstructretError(f"{path} holds runs made with other settings ({', '.join(diff)}); "
@@ -283,6 +320,11 @@ def run_ablation(s: AblationSettings, conditions: Sequence[str] = MAIN, title: s
     unknown = [c for c in conditions if c not in CONDITIONS]
     if unknown:
         raise InstructretError(f"unknown condition(s) {', '.join(unknown)}; choose from {', '.join(CONDITIONS)}")
+    orphans = [c for c in conditions if CONDITIONS[c].derived_from is not None
+               and (CONDITIONS[c].derived_from not in conditions or not s.keep_models)]
+    if orphans:
+        raise InstructretError(f"condition(s) {', '.join(orphans)} average a trained model with the base: list "
+                               "the condition they derive from too, and pass --keep-models")
     lacking = [c for c in conditions if CONDITIONS[c].train and "general" in CONDITIONS[c].train(s, s.train)
                and s.general is None]
     if lacking:
@@ -375,6 +417,8 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[AblationSettings, lis
     p.add_argument("--eval-max-seq-length", type=int, help="evaluate every model at this length (default: the "
                    "base model's own, whatever --max-seq-length training used)")
     p.add_argument("--save-steps", type=int, default=D.save_steps, help="checkpoint every N steps (for resuming)")
+    p.add_argument("--base-weight", type=float, default=D.base_weight,
+                   help="the base model's share in the *+wise conditions' averaged weights")
     p.add_argument("--keep-models", action="store_true", help="keep every trained model under OUT/models")
     p.add_argument("--progress", action="store_true", help="show progress bars")
     group = p.add_mutually_exclusive_group()
@@ -389,7 +433,7 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[AblationSettings, lis
         max_seq_length=a.max_seq_length, general_ratio=a.general_ratio, max_pairs=a.max_pairs,
         pairs_seed=a.pairs_seed, template=a.template, device=a.device,
         eval_max_seq_length=a.eval_max_seq_length, save_steps=a.save_steps,
-        keep_models=a.keep_models, show_progress=a.progress,
+        base_weight=a.base_weight, keep_models=a.keep_models, show_progress=a.progress,
     )
     title = a.title or ("Style axis: dual view + general" if a.style_axis else "Ablation")
     return s, conditions, title
