@@ -12,7 +12,6 @@ Restyling a row that already has ``styles`` keeps them and adds or replaces the 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from instructret.data.records import DualViewPair
 from instructret.synthesis.checks import CHECKS_VERSION, trivial_reason
 from instructret.synthesis.client import BadAnswerError, JsonLLM, LLMConfig, TransientLLMError
 from instructret.synthesis.prompts import STYLE_PROMPT_VERSION, StyledAnswer, restyle_messages
-from instructret.synthesis.runner import Failure, Job, Outcome, RunSummary, content_hash, run_jobs
+from instructret.synthesis.runner import Failure, Job, Outcome, RunSummary, content_hash
 from instructret.synthesis.styles import STYLES, parse_styles, states_exclusion, view_exclusion
 from instructret.synthesis.verify import judge_pair
 
@@ -176,23 +175,14 @@ def run_restyle(
             )
             yield Job(key, line, (obj, pair), label=f"{pairs}:{line}")
 
-    start = time.perf_counter()
-    try:
-        summary.counts = run_jobs(
-            jobs(),
-            lambda payload: _restyle_one(client, payload[0], payload[1], names, verify),
-            out,
-            failures,
-            key_field="restyle_key",
-            total=len(rows),
-            concurrency=concurrency or client.config.concurrency,
-            description="restyle",
-            progress=progress,
-            on_result=summary.count_styles,
-        )
-    finally:
-        summary.seconds = time.perf_counter() - start
-        summary.usage = client.usage.as_dict()
-        if client is not llm:
-            client.close()
-    return summary
+    return summary.run(
+        client,
+        client is not llm,
+        jobs(),
+        lambda payload: _restyle_one(client, payload[0], payload[1], names, verify),
+        key_field="restyle_key",
+        total=len(rows),
+        concurrency=concurrency,
+        description="restyle",
+        progress=progress,
+    )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -110,6 +111,47 @@ class RunSummary:
         for f in outcome.failures:
             if f.style:
                 self.styles.setdefault(f.style, Counter())["failed: " + f.reason.split(":")[0]] += 1
+
+    def run(
+        self,
+        client: Any,
+        close_client: bool,
+        jobs: Iterable[Job],
+        work: Callable[[Any], Outcome],
+        key_field: str,
+        total: int,
+        concurrency: int | None,
+        description: str,
+        progress: bool,
+    ) -> RunSummary:
+        """Run the jobs with :func:`run_jobs` into this summary's files and record counts, time and tokens.
+
+        Args:
+            client: The LLM client the work calls (its ``config.concurrency`` is the default, its ``usage``
+                is recorded).
+            close_client: Close the client afterwards (it was made for this run).
+            jobs: The jobs, in input order.
+            work: Does one job.
+            key_field: The output field that holds a job's key.
+            total: Number of jobs, for the progress bar.
+            concurrency: Requests in flight; None for the client's own setting.
+            description: Progress-bar label.
+            progress: Show progress.
+
+        Returns:
+            This summary.
+        """
+        start = time.perf_counter()
+        try:
+            self.counts = run_jobs(jobs, work, self.out, self.failures, key_field=key_field, total=total,
+                                   concurrency=concurrency or client.config.concurrency, description=description,
+                                   progress=progress, on_result=self.count_styles)
+        finally:
+            self.seconds = time.perf_counter() - start
+            self.usage = client.usage.as_dict()
+            if close_client:
+                client.close()
+        return self
 
     @property
     def rows_per_second(self) -> float:

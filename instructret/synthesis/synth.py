@@ -15,7 +15,6 @@ Output rows follow the dual-view pair schema, plus provenance: ``attribute`` (wh
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,7 +33,7 @@ from instructret.synthesis.prompts import (
     reversal_messages,
 )
 from instructret.synthesis.restyle import restyle_views
-from instructret.synthesis.runner import Failure, Job, Outcome, RunSummary, content_hash, run_jobs
+from instructret.synthesis.runner import Failure, Job, Outcome, RunSummary, content_hash
 from instructret.synthesis.seeds import read_seeds
 from instructret.synthesis.styles import parse_styles
 from instructret.synthesis.verify import judge_pair
@@ -230,23 +229,14 @@ def run_synthesis(
             outcome.row["content_hash"] = ch
         return outcome
 
-    start = time.perf_counter()
-    try:
-        summary.counts = run_jobs(
-            jobs(),
-            work,
-            out,
-            failures,
-            key_field="synth_key",
-            total=len(rows),
-            concurrency=concurrency or client.config.concurrency,
-            description="synth",
-            progress=progress,
-            on_result=summary.count_styles,
-        )
-    finally:
-        summary.seconds = time.perf_counter() - start
-        summary.usage = client.usage.as_dict()
-        if client is not llm:
-            client.close()
-    return summary
+    return summary.run(
+        client,
+        client is not llm,
+        jobs(),
+        work,
+        key_field="synth_key",
+        total=len(rows),
+        concurrency=concurrency,
+        description="synth",
+        progress=progress,
+    )
