@@ -34,7 +34,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -59,7 +59,7 @@ from instructret.training import (  # noqa: E402
     build_training_set,
     train_dual_view,
 )
-from instructret.training.trainer import interpolate_toward_base  # noqa: E402
+from instructret.training.trainer import check_base_weight, interpolate_toward_base  # noqa: E402
 
 RUNS = "runs.jsonl"
 TRAIN_RECORD = "ablation_train.json"
@@ -295,9 +295,10 @@ def _load_runs(s: AblationSettings) -> list[dict[str, Any]]:
     path = s.out / RUNS
     runs = [obj for _, obj in iter_json_lines(path)] if path.is_file() and path.stat().st_size else []
     want = _result_settings(s)
+    # a setting added after a run was written took its default then
+    defaults = {f.name: f.default for f in fields(AblationSettings) if f.name in want and f.default is not MISSING}
     for r in runs:
-        if "base_weight" not in r["settings"]:  # written before the setting existed, at its default
-            r["settings"]["base_weight"] = AblationSettings.base_weight
+        r["settings"] = {**json.loads(json.dumps(defaults)), **r["settings"]}
         if r["settings"] != want:
             diff = sorted(k for k in {*want, *r["settings"]} if want.get(k) != r["settings"].get(k))
             raise InstructretError(f"{path} holds runs made with other settings ({', '.join(diff)}); "
@@ -325,6 +326,8 @@ def run_ablation(s: AblationSettings, conditions: Sequence[str] = MAIN, title: s
     if orphans:
         raise InstructretError(f"condition(s) {', '.join(orphans)} average a trained model with the base: list "
                                "the condition they derive from too, and pass --keep-models")
+    if any(CONDITIONS[c].derived_from for c in conditions):
+        check_base_weight(s.base_weight)  # before any training, not after it
     lacking = [c for c in conditions if CONDITIONS[c].train and "general" in CONDITIONS[c].train(s, s.train)
                and s.general is None]
     if lacking:

@@ -134,8 +134,7 @@ def _check_options(config: TrainConfig) -> None:
         raise InstructretError("max steps must be positive")
     if config.save_steps <= 0:
         raise InstructretError("save steps must be positive")
-    if not 0.0 <= config.base_weight < 1.0:
-        raise InstructretError(f"base weight must be in [0, 1), got {config.base_weight}")
+    check_base_weight(config.base_weight)
     if config.resume and config.overwrite:
         raise InstructretError("--resume and --overwrite contradict each other; pick one")
 
@@ -204,6 +203,12 @@ def _widget(dataset: Any) -> list[dict[str, Any]]:
     return [{"source_sentence": rows[0]["anchor"], "sentences": [r["positive"] for r in rows]}]
 
 
+def check_base_weight(weight: float) -> None:
+    """Refuse a base-model share outside [0, 1) (at 1 the training would be thrown away)."""
+    if not 0.0 <= weight < 1.0:
+        raise InstructretError(f"base weight must be in [0, 1), got {weight}")
+
+
 def interpolate_toward_base(model: Any, base: str, weight: float) -> None:
     """Move ``model``'s weights in place to ``(1 - weight) * model + weight * base`` (WiSE-FT).
 
@@ -214,6 +219,7 @@ def interpolate_toward_base(model: Any, base: str, weight: float) -> None:
     """
     import torch
 
+    check_base_weight(weight)
     reference = load_sentence_transformer(base, device="cpu").state_dict()
     with torch.no_grad():
         for name, tensor in model.state_dict().items():
