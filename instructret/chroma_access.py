@@ -8,7 +8,9 @@ user's database path, server URL, filter and ``k`` first and fail in a moment wi
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -104,6 +106,44 @@ def require_collection(client: chromadb.api.ClientAPI, name: str) -> None:
         raise InstructretError(f"collection {name!r} does not exist (collections here: {have})")
 
 
+_NAME_RE = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9._-]{1,510}[a-zA-Z0-9]")
+
+
+def check_collection_name(name: str) -> str:
+    """Check a collection name with Chroma's rules, before anything is opened, created or loaded.
+
+    Raises:
+        InstructretError: The name is not 3-512 characters of ``[a-zA-Z0-9._-]`` starting and ending with a
+            letter or digit, holds ``..``, or is an IPv4 address.
+    """
+    problem = None
+    if not _NAME_RE.fullmatch(name or ""):
+        problem = ("expected 3-512 characters from [a-zA-Z0-9._-], starting and ending with a letter or "
+                   "digit")
+    elif ".." in name:
+        problem = "two consecutive periods are not allowed"
+    else:
+        try:
+            ipaddress.IPv4Address(name)
+            problem = "an IPv4 address is not allowed"
+        except ValueError:
+            pass
+    if problem:
+        raise InstructretError(f"invalid collection name {name!r}: {problem}")
+    return name
+
+
+def check_query(query: str) -> str:
+    """Check a search query.
+
+    Raises:
+        InstructretError: The query is empty or only whitespace.
+    """
+    if not query or not query.strip():
+        raise InstructretError("the search query is empty; give the words to search for")
+    return query
+
+
 def check_k(k: int) -> int:
     """Check a number of results.
 
@@ -150,7 +190,11 @@ def parse_where(text: str | None) -> dict[str, Any] | None:
 
 def collection_space(collection: Any) -> str:
     """The distance space a collection was created with (``cosine``, ``ip`` or ``l2``; Chroma's default is l2)."""
-    config = getattr(collection, "configuration", None) or {}
+    # The raw JSON: reading ``configuration`` would rebuild (and so load the model of) the persisted embedding
+    # function.
+    config = getattr(collection, "configuration_json", None)
+    if not isinstance(config, Mapping):
+        config = getattr(collection, "configuration", None) or {}
     for index in ("hnsw", "spann"):
         space = (config.get(index) or {}).get("space")
         if space:

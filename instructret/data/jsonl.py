@@ -61,7 +61,9 @@ def parse_json_line(text: str, path: str | Path, line: int) -> dict[str, Any]:
     try:
         obj = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        raise InputError(path, f"not valid JSON ({exc.msg} at column {exc.colno})", line=line) from None
+        # json's messages may end in "at" ("Unterminated string starting at"): don't say "at at column"
+        msg = exc.msg.removesuffix(" at")
+        raise InputError(path, f"not valid JSON ({msg} at column {exc.colno})", line=line) from None
     except ValueError as exc:  # NaN/Infinity, integers past Python's digit limit
         raise InputError(path, f"not valid JSON ({str(exc).splitlines()[0]})", line=line) from None
     except RecursionError:
