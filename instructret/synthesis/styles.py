@@ -15,6 +15,10 @@ from dataclasses import dataclass
 
 from instructret.errors import InstructretError
 
+# The exclusion cues live with the instruction parser, so the style checks and the split agree on what an
+# exclusion is; re-exported here for the synthesis checks.
+from instructret.instructions import states_exclusion as states_exclusion
+
 
 @dataclass(frozen=True)
 class InstructionStyle:
@@ -179,16 +183,3 @@ def view_exclusion(instruction: str, instruction_reversed: str, view: str) -> st
     if view not in ("A", "B"):
         raise ValueError(f"view must be 'A' or 'B', got {view!r}")
     return exclusion_clause(instruction_reversed if view == "A" else instruction)
-
-
-_EXCLUSION_CUE = re.compile(
-    r"\bnot\s+(?:be\s+)?(?:relevant|wanted|useful|of\s+interest|acceptable|what\s+\w+\s+(?:want|need))|"
-    r"\birrelevant\b|\bexclud|\b(?:do|does)\s+not\s+(?:want|need)|\bdon't\s+(?:want|need)|"
-    r"\bnot\s+interested\b|\bshould\s+be\s+(?:ignored|skipped)",
-    re.IGNORECASE,
-)
-
-
-def states_exclusion(text: str) -> bool:
-    """Whether an instruction says explicitly that something is not relevant."""
-    return bool(_EXCLUSION_CUE.search(text))

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from instructret.errors import InstructretError
-from instructret.facets.followir_build import CHANGED_TEMPLATES, OG_TEMPLATES
+from instructret.facets.followir_build import CHANGED_PARTS, CHANGED_TEMPLATES, OG_TEMPLATES, changed_addition
 from instructret.facets.phrasing import TEMPLATES, ViewWords, fill
 from instructret.instructions import (
     PARSERS,
@@ -106,6 +106,26 @@ CASES: list[tuple[str | None, list[str], list[str]]] = [
     ("Additionally, I don't want to type track names by hand: the ripper must be able to fetch album and "
      "track information automatically.",
      ["the ripper must be able to fetch album and track information automatically."], ["type track names by hand"]),
+    # --- a negated noun phrase under a negated predicate is a double negation: wanted text ----------
+    ("A relevant document must mention FLAC. Documents that do not mention FLAC are not relevant.",
+     ["A relevant document must mention FLAC.", "Documents that do not mention FLAC are not relevant."], []),
+    ("Rippers whose description does not mention an online lookup are not relevant.",
+     ["Rippers whose description does not mention an online lookup are not relevant."], []),
+    ("Editors, or converters that do not extract from CDs, are not relevant.", [],
+     ["Editors, or converters that do not extract from CDs"]),
+    # --- a sentence filled from a template may start in lower case; abbreviations do not end one -----
+    ("Relevant documents describe puzzle games. programs with a graphical user interface do not satisfy the "
+     "request and are not relevant.", ["Relevant documents describe puzzle games."],
+     ["programs with a graphical user interface"]),
+    ("Libraries, plugins etc. are not relevant.", [], ["Libraries, plugins etc"]),
+    # --- corrections and second main clauses ----------------------------------------------------------
+    ("I don't need a GUI, just a CLI.", ["just a CLI."], ["a GUI"]),
+    ("Programs for KDE are fine, but GNOME ones are not.", ["Programs for KDE are fine"], ["GNOME ones"]),
+    ("GUI apps? Not relevant.", [], ["GUI apps"]),
+    ("Only console tools, nothing graphical.", ["Only console tools"], ["graphical"]),
+    ("Not web apps, but desktop applications.", ["desktop applications"], ["web apps"]),
+    ("No, I want command-line tools.", ["No, I want command-line tools."], []),
+    ("I need a text editor that is not graphical.", ["I need a text editor"], ["graphical"]),
     # --- TREC narratives ------------------------------------------------------------------------------
     ("A relevant document describes a chess engine. Documents that only mention chess in passing are not "
      "relevant.", ["A relevant document describes a chess engine."], ["only mention chess in passing"]),
@@ -222,7 +242,7 @@ CASES: list[tuple[str | None, list[str], list[str]]] = [
     ("Additionally, I want to watch my collection of movie DVDs, so only players whose description says they can "
      "play DVD discs are relevant; players that do not mention DVD playback are not relevant.",
      ["Additionally, I want to watch my collection of movie DVDs, so only players whose description says they can "
-      "play DVD discs are relevant"], ["players that do not mention DVD playback"]),
+      "play DVD discs are relevant", "players that do not mention DVD playback are not relevant."], []),
     ("Additionally, I work on a KDE Plasma desktop and only want editors with a graphical interface built on the Qt "
      "toolkit; editors using GTK or other toolkits, and command-line tools, are not relevant.",
      ["Additionally, I work on a KDE Plasma desktop and only want editors with a graphical interface built on the "
@@ -273,10 +293,13 @@ def test_every_facet_followir_instruction_excludes_exactly_the_other_values():
              "others": f"{OTHER} or programs used through a web browser"}
     for og in OG_TEMPLATES:
         assert split_instruction(og.format(**words)).excluded == ()
-        for changed in CHANGED_TEMPLATES:
-            split = split_instruction(og.format(**words) + changed.format(**words))
-            expected = words["other_req"] if "{other_req}" in changed else words["others"]
-            assert _norm(split.excluded) == [expected]
+        for parts in CHANGED_TEMPLATES:
+            for changed in CHANGED_PARTS:
+                text = og.format(**words) + changed_addition(parts, changed).format(**words)
+                split = split_instruction(text)
+                expected = words["other_req"] if "{other_req}" in parts[1] else words["others"]
+                assert _norm(split.excluded) == ([] if changed == "requirement" else [expected]), text
+                assert not any(OTHER in w or OTHER_REQ in w for w in split.wanted), text
 
 
 class _Value:
@@ -308,7 +331,8 @@ def test_format_split_lists_several_items_one_per_line_prefix():
 
 
 def test_explicit_exclusions_are_added_deduplicated_in_order():
-    split = split_instruction("Editors. GUI tools are not relevant.", exclude=["web apps", " GUI tools ", "", "Web apps"])
+    split = split_instruction("Editors. GUI tools are not relevant.",
+                              exclude=["web apps", " GUI tools ", "", "Web apps"])
     assert split.excluded == ("GUI tools", "web apps")
     assert split.wanted == ("Editors.",)
     only = split_instruction(None, exclude=["plugins"])
