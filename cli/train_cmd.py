@@ -11,7 +11,6 @@ import typer
 from instructret.cli.common import console, err_console, user_errors
 from instructret.cli.options import DataclassOptions, with_options
 from instructret.cli.render import scores_table
-from instructret.errors import InstructretError
 from instructret.training.config import TrainConfig
 
 __all__ = ["TRAIN_OPTIONS", "register"]
@@ -27,7 +26,7 @@ TRAIN_OPTIONS = DataclassOptions(
         "warmup_ratio": "--warmup",
         "show_progress": "--progress/--no-progress",
     },
-    notes={"general_ratio": "Needs --general."},
+    notes={"general_ratio": "Applies to general pairs in the pairs file (kind general) and in --general."},
 )
 
 
@@ -49,8 +48,6 @@ def register(app: typer.Typer) -> None:
         """
         from instructret.training import TrainingInterrupted, is_main_process, train_dual_view
 
-        if "general_ratio" in settings and settings.get("general") is None:
-            raise InstructretError("--general-ratio needs --general PATH")
         try:
             result = train_dual_view(TrainConfig(pairs=pairs, **settings))
         except TrainingInterrupted as exc:

@@ -6,12 +6,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from instructret.encoder import DEFAULT_MODEL
+from instructret.spec import DEFAULT_EXCLUSION_WEIGHT, DEFAULT_MODEL, DEFAULT_PARSER
 
 if TYPE_CHECKING:  # the settings import without torch, so the CLI can build its options from them quickly
     from instructret.training.dataset import DataStats
 
 Precision = Literal["auto", "fp32", "fp16", "bf16"]
+Parser = Literal["rules", "llm", "none"]
 
 #: Settings that change what a run computes: a resumed run must match the checkpoint's on all of them.
 RESUME_KEYS = (
@@ -36,7 +37,13 @@ RESUME_KEYS = (
     "scale",
     "gather_across_devices",
     "template",
+    "split",
+    "parser",
+    "exclusion_weight",
 )
+
+#: Values that runs checkpointed before a resume key existed were made with (read back when they lack it).
+RESUME_KEY_DEFAULTS = {"split": False, "parser": DEFAULT_PARSER, "exclusion_weight": DEFAULT_EXCLUSION_WEIGHT}
 
 
 @dataclass
@@ -89,6 +96,12 @@ class TrainConfig:
         template: Query template with ``{query}`` and ``{instruction}``; default: the base model's saved one,
             else ``"{query} {instruction}"``.
         device: Device (``cuda``, ``mps``, ``cpu``); default: the best available.
+        split: Train the query vector that search computes with the instruction split: each anchor is
+            ``normalize(E(query + wanted) - exclusion_weight * mean E(excluded))``, with the same ``parser``,
+            weight and template; the saved model carries both, so search uses what training used.
+        parser: Instruction parser of the split (rules, llm, none), saved with the model.
+        exclusion_weight: Weight of the excluded clauses in the split (0 to 2), fixed during training and saved
+            with the model.
         show_progress: Show training progress: a bar on a terminal, else a plain line every ``logging_steps``.
     """
 
@@ -126,6 +139,9 @@ class TrainConfig:
     overwrite: bool = False
     template: str | None = None
     device: str | None = None
+    split: bool = False
+    parser: Parser = DEFAULT_PARSER  # type: ignore[assignment]
+    exclusion_weight: float = DEFAULT_EXCLUSION_WEIGHT
     show_progress: bool = True
 
     def __post_init__(self) -> None:

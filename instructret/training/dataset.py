@@ -32,6 +32,49 @@ ORIGINAL_STYLE = "original"
 
 Views = Literal["dual", "original"]
 
+#: Name prefix of the columns that hold a row's excluded texts (``excluded_1`` .. ``excluded_K``, "" past the row's
+#: own count), after the document columns.
+EXCLUDED_PREFIX = "excluded_"
+#: Column with the number of excluded texts of each row (the trainer hands it to the loss as the label).
+SPLIT_LABEL = "label"
+#: Value of a row's ``kind`` key that marks a general (instruction-free) pair inside a pairs file.
+GENERAL_KIND = "general"
+
+
+@dataclass(frozen=True)
+class QueryInput:
+    """What search makes of a (query, instruction): the model input of the main vector and the excluded texts.
+
+    The same rule as query encoding: when the split finds no excluded concept, the input is the whole
+    instruction in the template (the split changes nothing); otherwise it is the wanted clauses in the template
+    (the plain query when nothing is wanted), and the excluded concepts are encoded apart, to be subtracted
+    (:func:`instructret.formatting.compose_queries`).
+
+    Attributes:
+        template: The query template.
+        parser: The instruction parser (``rules``, ``llm``, ``none``), or None for no split at all.
+    """
+
+    template: InstructionTemplate
+    parser: str | None = None
+
+    @property
+    def split(self) -> bool:
+        """Whether instructions are split."""
+        return self.parser is not None
+
+    def __call__(self, query: str, instruction: str | None) -> tuple[str, tuple[str, ...]]:
+        """The main model input and the excluded texts (empty without the split or without exclusions)."""
+        if self.parser is None or not (instruction or "").strip():
+            return self.template.format(query, instruction), ()
+        from instructret.instructions import split_instruction
+
+        parts = split_instruction(instruction, parser=self.parser)
+        excluded = tuple(parts.excluded)
+        if not excluded:
+            return self.template.format(query, instruction), ()
+        return self.template.format(query, parts.wanted_text or None), excluded
+
 
 @dataclass
 class DataStats:
@@ -75,8 +118,17 @@ class TrainingSet:
     layout: BatchLayout
     stats: DataStats
 
+    @property
+    def excluded_columns(self) -> int:
+        """How many ``excluded_<j>`` columns the rows carry (0 unless the instructions were split)."""
+        return sum(1 for name in self.columns if name.startswith(EXCLUDED_PREFIX))
+
     def to_dataset(self):  # noqa: ANN201 - datasets is imported lazily
-        """The rows as a ``datasets.Dataset`` (columns in loss order: anchor, positive[, negative])."""
+        """The rows as a ``datasets.Dataset``.
+
+        Columns in loss order: anchor, positive[, negative], then, with the split, ``excluded_1`` ..
+        ``excluded_K`` and ``label`` (the number of excluded texts of the row).
+        """
         from datasets import Dataset
 
         return Dataset.from_dict(self.columns)
@@ -136,15 +188,20 @@ def view_styles(
 class _Rows:
     """Column builder that numbers distinct document texts as it goes."""
 
-    def __init__(self, explicit_negatives: bool):
-        self.columns: dict[str, list[str]] = {"anchor": [], "positive": []}
+    def __init__(self, explicit_negatives: bool, query_input: QueryInput):
+        self.columns: dict[str, list[Any]] = {"anchor": [], "positive": []}
         if explicit_negatives:
             self.columns["negative"] = []
         self.row_docs: list[tuple[int, ...]] = []
         self.doc_ids: dict[str, int] = {}
+        self.query_input = query_input
+        self.excluded: list[tuple[str, ...]] = []
 
-    def add(self, anchor: str, positive: str, negative: str | None = None) -> int:
+    def add(self, query: str, instruction: str | None, positive: str, negative: str | None = None) -> int:
+        """Add a row whose anchor is what search makes of ``query`` and ``instruction``; returns its index."""
+        anchor, excluded = self.query_input(query, instruction)
         self.columns["anchor"].append(anchor)
+        self.excluded.append(excluded)
         self.columns["positive"].append(positive)
         docs = [positive]
         if "negative" in self.columns:
@@ -154,6 +211,15 @@ class _Rows:
             docs.append(negative)
         self.row_docs.append(tuple(self.doc_ids.setdefault(d, len(self.doc_ids)) for d in docs))
         return len(self.row_docs) - 1
+
+    def finish(self) -> dict[str, list[Any]]:
+        """The columns, with the excluded texts padded to the longest row's count when the split is on."""
+        if self.query_input.split:
+            width = max((len(e) for e in self.excluded), default=0)
+            for j in range(width):
+                self.columns[f"{EXCLUDED_PREFIX}{j + 1}"] = [e[j] if j < len(e) else "" for e in self.excluded]
+            self.columns[SPLIT_LABEL] = [len(e) for e in self.excluded]
+        return self.columns
 
 
 def build_training_set(
@@ -165,6 +231,8 @@ def build_training_set(
     explicit_negatives: bool = False,
     styles: Sequence[str] | None = None,
     seed: int = 0,
+    split: bool = False,
+    parser: str = "rules",
 ) -> TrainingSet:
     """Read dual-view (and general) pairs into training rows and their batch layout.
 
@@ -182,6 +250,9 @@ def build_training_set(
         styles: Instruction styles to draw from, one per view and epoch (``"original"`` is the row's own
             instructions); None uses the original instructions only.
         seed: Seed for the random negatives given to general rows without any.
+        split: Split every instruction as search does (:class:`QueryInput`): the anchor is the query with the
+            wanted clauses, and the excluded texts get columns of their own for the split-aware loss.
+        parser: The instruction parser of the split.
 
     Returns:
         The rows, the layout for :class:`~instructret.training.sampler.DualViewBatchSampler`, and stats.
@@ -197,14 +268,18 @@ def build_training_set(
     paths = [Path(pairs)] if isinstance(pairs, str | Path) else [Path(p) for p in pairs]
     if not paths and general is None:
         raise InstructretError("no dual-view pairs file given (nor a general file to train on general pairs only)")
-    rows = _Rows(explicit_negatives)
+    rows = _Rows(explicit_negatives, QueryInput(template, parser if split else None))
     stats = DataStats()
     units: list[Unit] = []
     style_counts: dict[str, int] = {}
     wanted = list(dict.fromkeys(styles)) if styles else None
+    inline: list[tuple[Path, int, GeneralPair]] = []
 
     for path in paths:
         for line, obj in iter_json_lines(path):
+            if obj.get("kind") == GENERAL_KIND:  # a general pair written into the same file (facets synth)
+                inline.append((path, line, parse_record(GeneralPair, obj, path, line)))
+                continue
             pair = parse_record(DualViewPair, obj, path, line)
             if obj.get("styles") is not None and not isinstance(obj["styles"], dict):
                 raise InputError(path, "expected an object {style: {instruction, instruction_reversed}}",
@@ -214,11 +289,11 @@ def build_training_set(
             cands_a, cands_b, fallbacks = view_styles(obj, pair, wanted)
             stats.style_fallbacks += sum(fallbacks if views == "dual" else fallbacks[:1])
             q, pos, neg = pair.query, pair.positive.text, pair.negative.text
-            view_a = tuple(rows.add(template.format(q, ins), pos, neg) for _, ins in cands_a)
+            view_a = tuple(rows.add(q, ins, pos, neg) for _, ins in cands_a)
             for name, _ in cands_a:
                 style_counts[name] = style_counts.get(name, 0) + 1
             if views == "dual":
-                view_b = tuple(rows.add(template.format(q, ins), neg, pos) for _, ins in cands_b)
+                view_b = tuple(rows.add(q, ins, neg, pos) for _, ins in cands_b)
                 for name, _ in cands_b:
                     style_counts[name] = style_counts.get(name, 0) + 1
                 if explicit_negatives:
@@ -239,16 +314,18 @@ def build_training_set(
                 f"no row has the style(s) {', '.join(missing)}; styles found: "
                 f"{', '.join(sorted(style_counts)) or 'none'} (add them with `instructret restyle`)"
             )
-    pool: list[Unit] = []
+    records = list(inline)
     if general is not None:
-        pool = _general_units(rows, Path(general), template, explicit_negatives, seed)
+        records += [(Path(general), line, parse_record(GeneralPair, obj, general, line))
+                    for line, obj in iter_json_lines(general)]
         stats.files.append({"role": "general", **file_info(general)})
+    pool = _general_units(rows, records, explicit_negatives, seed) if records else []
     stats.general_available = len(pool)
     # With no dual-view pairs (the general-only baseline of the ablation), every epoch uses the whole pool.
-    per_epoch = (min(len(pool), round(general_ratio * stats.pairs)) if paths else len(pool)) if pool else 0
-    if paths and pool and round(general_ratio * stats.pairs) > per_epoch:
+    per_epoch = (min(len(pool), round(general_ratio * stats.pairs)) if stats.pairs else len(pool)) if pool else 0
+    if stats.pairs and pool and round(general_ratio * stats.pairs) > per_epoch:
         logger.warning("general ratio %.2f asks for %d general pairs per epoch but %s has %d: using all of them",
-                       general_ratio, round(general_ratio * stats.pairs), general, len(pool))
+                       general_ratio, round(general_ratio * stats.pairs), general or "the pairs file", len(pool))
 
     layout = BatchLayout(units=units, pool=pool, pool_per_epoch=per_epoch, row_docs=rows.row_docs)
     stats.rows = len(rows.row_docs)
@@ -256,17 +333,16 @@ def build_training_set(
     stats.general_per_epoch = per_epoch
     stats.rows_per_epoch = layout.rows_per_epoch
     stats.styles = style_counts
-    return TrainingSet(columns=rows.columns, layout=layout, stats=stats)
+    return TrainingSet(columns=rows.finish(), layout=layout, stats=stats)
 
 
 def _general_units(
-    rows: _Rows, path: Path, template: InstructionTemplate, explicit_negatives: bool, seed: int
+    rows: _Rows, records: list[tuple[Path, int, GeneralPair]], explicit_negatives: bool, seed: int
 ) -> list[Unit]:
-    records = [(line, parse_record(GeneralPair, obj, path, line)) for line, obj in iter_json_lines(path)]
     rng = np.random.default_rng(seed)
-    positives = [r.positive.text for _, r in records]
+    positives = [r.positive.text for _, _, r in records]
     units: list[Unit] = []
-    for i, (_, rec) in enumerate(records):
+    for i, (path, line, rec) in enumerate(records):
         negative = None
         if explicit_negatives:
             if rec.negatives:
@@ -277,6 +353,6 @@ def _general_units(
                 negative = positives[j + (j >= i)]
             else:
                 raise InputError(path, "explicit negatives need a 'negatives' list or more than one row",
-                                 line=records[0][0], field="negatives")
-        units.append(((rows.add(template.format(rec.query), rec.positive.text, negative),),))
+                                 line=line, field="negatives")
+        units.append(((rows.add(rec.query, None, rec.positive.text, negative),),))
     return units

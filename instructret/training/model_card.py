@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from instructret.evaluation.measures import MEASURES, json_ready
-from instructret.formatting import CONFIG_FILENAME, InstructionTemplate
+from instructret.formatting import InstructionTemplate
+from instructret.query_config import CONFIG_FILENAME, write_query_config
 from instructret.training.config import TrainConfig, TrainResult
 
 CARD_HEADING = "## instructret dual-view training"
@@ -44,12 +44,17 @@ def training_record(config: TrainConfig, result: TrainResult, template: Instruct
 
 
 def write_training_metadata(config: TrainConfig, result: TrainResult, template: InstructionTemplate) -> Path:
-    """Add a ``training`` key to the model's ``instructret.json`` (keeping the template and any other key)."""
-    path = Path(config.output_dir) / CONFIG_FILENAME
-    data = json.loads(path.read_text()) if path.is_file() else {}
-    data["training"] = training_record(config, result, template)
-    path.write_text(json.dumps(data, indent=2) + "\n")
-    return path
+    """Write the model's ``instructret.json``: template, training record and, if split-aware, the split settings.
+
+    After split-aware training the parser and exclusion weight are saved, so search composes queries as
+    training did.
+
+    A model trained on joined instructions carries no split settings of its own: search then uses the
+    library's (or the caller's), as for any other model.
+    """
+    split = {"parser": config.parser, "exclusion_weight": config.exclusion_weight} if config.split else {}
+    return write_query_config(config.output_dir, query_template=template.template,
+                              training=training_record(config, result, template), **split)
 
 
 def card_section(config: TrainConfig, result: TrainResult, template: InstructionTemplate) -> str:
@@ -66,6 +71,9 @@ def card_section(config: TrainConfig, result: TrainResult, template: Instruction
         f"- **Query template:** `{template.template}` (saved in `{CONFIG_FILENAME}`; `InstructEncoder(path)` "
         "uses it)",
         f"- **Views:** {config.views}; negatives: {'explicit column' if config.explicit_negatives else 'in-batch'}",
+        "- **Instruction split:** " + (f"trained on the composed query vector (parser `{config.parser}`, exclusion "
+                                       f"weight {config.exclusion_weight:g}, saved in `{CONFIG_FILENAME}`)"
+                                       if config.split else "off (trained on joined instructions)"),
         f"- **Steps:** {result.global_step} ({result.epochs:.2f} epochs, {rec['rows_per_epoch']} rows per epoch)",
         "",
         "### Data",

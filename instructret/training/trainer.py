@@ -26,7 +26,7 @@ from transformers.trainer_utils import get_last_checkpoint
 from instructret.encoder import load_sentence_transformer, pick_device, resolve_model_path
 from instructret.errors import InstructretError
 from instructret.evaluation.measures import MEASURES, canonical_scores, json_ready
-from instructret.formatting import InstructionTemplate, resolve_template, save_template
+from instructret.formatting import InstructionTemplate, resolve_template
 from instructret.progress import say
 from instructret.training.callbacks import (
     StopOnRequest,
@@ -35,10 +35,17 @@ from instructret.training.callbacks import (
     progress_mode,
     stop_on_sigint,
 )
-from instructret.training.config import RESUME_KEYS, TrainConfig, TrainingInterrupted, TrainResult
+from instructret.training.config import (
+    RESUME_KEY_DEFAULTS,
+    RESUME_KEYS,
+    TrainConfig,
+    TrainingInterrupted,
+    TrainResult,
+)
 from instructret.training.dataset import ORIGINAL_STYLE, build_training_set
 from instructret.training.model_card import write_model_card, write_training_metadata
 from instructret.training.sampler import BatchLayout, DualViewBatchSampler
+from instructret.training.split_loss import SplitQueryLoss
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +142,7 @@ def _check_options(config: TrainConfig) -> None:
     if config.save_steps <= 0:
         raise InstructretError("save steps must be positive")
     check_base_weight(config.base_weight)
+    check_split(config)
     if config.resume and config.overwrite:
         raise InstructretError("--resume and --overwrite contradict each other; pick one")
 
@@ -167,6 +175,8 @@ def _checkpoint_to_resume(config: TrainConfig, record: dict[str, Any]) -> Path |
             return None
         saved_path = ckpt_dir / RUN_CONFIG
         saved = json.loads(saved_path.read_text()) if saved_path.is_file() else None
+        if saved is not None:  # a run checkpointed before a key existed was made with its old value
+            saved = {**RESUME_KEY_DEFAULTS, **saved}
         if saved is not None and saved != record:
             diff = sorted(k for k in {*saved, *record} if saved.get(k) != record.get(k))
             raise InstructretError(
@@ -229,7 +239,21 @@ def interpolate_toward_base(model: Any, base: str, weight: float) -> None:
             tensor.mul_(1.0 - weight).add_(ref.to(device=tensor.device, dtype=tensor.dtype), alpha=weight)
 
 
-def _build_loss(config: TrainConfig, model: Any) -> Any:
+def check_split(config: TrainConfig) -> None:
+    """Refuse split settings that training cannot honour (one line each)."""
+    from instructret.spec import EXCLUSION_WEIGHT_RANGE
+
+    low, high = EXCLUSION_WEIGHT_RANGE
+    if not low <= config.exclusion_weight <= high:
+        raise InstructretError(f"exclusion weight must be in [{low:g}, {high:g}], got {config.exclusion_weight}")
+    if config.split and config.cached:
+        raise InstructretError("--cached does not support --split yet; pass --no-split or drop --cached")
+
+
+def _build_loss(config: TrainConfig, model: Any, excluded_columns: int = 0) -> Any:
+    if config.split:
+        return SplitQueryLoss(model, config.exclusion_weight, excluded_columns, scale=config.scale,
+                              gather_across_devices=config.gather_across_devices)
     if config.cached:
         return CachedMultipleNegativesRankingLoss(
             model,
@@ -307,13 +331,16 @@ def train_dual_view(config: TrainConfig, callbacks: Sequence[TrainerCallback] = 
         template,
         views=config.views,
         general=config.general,
-        general_ratio=config.general_ratio if config.general is not None else 0.0,
+        general_ratio=config.general_ratio,
         explicit_negatives=config.explicit_negatives,
         styles=_resolve_style_names(config),
         seed=config.seed,
+        split=config.split and config.exclusion_weight > 0,  # search splits nothing at weight 0
+        parser=config.parser,
     )
-    if config.general is None:
-        logger.warning("no general pairs (--general): dual-view pairs alone tend to lower topical quality")
+    if not tset.stats.general_per_epoch:
+        logger.warning("no general pairs: dual-view pairs alone tend to lower topical quality (write them into "
+                       "the pairs file with `instructret facets synth --general-ratio`, or pass --general)")
     record = _run_record(config, tset.stats.files)
     resume_from = _checkpoint_to_resume(config, record)
 
@@ -339,7 +366,7 @@ def train_dual_view(config: TrainConfig, callbacks: Sequence[TrainerCallback] = 
         model=model,
         args=_training_args(config, device, evaluator is not None),
         train_dataset=train_dataset,
-        loss=_build_loss(config, model),
+        loss=_build_loss(config, model, tset.excluded_columns),
         evaluator=evaluator,
         callbacks=[stop, progress, *callbacks],
         layout=tset.layout,
@@ -398,7 +425,6 @@ def train_dual_view(config: TrainConfig, callbacks: Sequence[TrainerCallback] = 
             result.dev_after = logged or canonical_scores(evaluator(model), prefix=f"{evaluator.name}_")
         model.max_seq_length = native_length
         model.save(str(config.output_dir))
-        save_template(config.output_dir, template)
         write_training_metadata(config, result, template)
         write_model_card(config, result, template)
         if not config.keep_checkpoints:

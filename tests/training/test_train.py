@@ -63,10 +63,10 @@ def test_saved_model_reloads_with_template(reference):
     assert enc.template.template == TEMPLATE == load_template(out).template
     assert plain.max_seq_length == 256  # trained at 48 tokens, saved with MiniLM's own limit
     assert enc.format_queries(["q"], "i") == ["i || q"]
-    text = "Anything opening a desktop window with menus is not relevant. || music player"
+    # an instruction with nothing to exclude is embedded whole, through the saved template
+    text = "Only programs that run inside a text console. || music player"
     np.testing.assert_allclose(plain.encode([text], normalize_embeddings=True),
-                               enc.encode_queries(["music player"],
-                                                  "Anything opening a desktop window with menus is not relevant."),
+                               enc.encode_queries(["music player"], "Only programs that run inside a text console."),
                                atol=1e-5)
     assert not (out / "checkpoints").exists()  # a finished run leaves only the model
 

@@ -51,7 +51,8 @@ def test_train_with_style_mix_and_general(tmp_path):
 def test_user_mistakes_are_one_line_errors(tmp_path):
     pairs = write_jsonl(tmp_path / "p.jsonl", make_pairs(TRAIN_TOPICS[:1], ["interface"]))
     cases = [
-        (["--general-ratio", "2"], "--general-ratio needs --general PATH"),
+        (["--cached", "--split"], "--cached does not support --split yet"),
+        (["--split", "--exclusion-weight", "3"], "exclusion weight must be in [0, 2], got 3.0"),
         (["--styles", "narrative"], "no row has the style(s) narrative"),
         (["--batch-size", "7"], "batch size must be even with dual views"),
         (["--resume", "--overwrite"], "contradict each other"),
