@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import json
 from pathlib import Path
 from typing import Annotated
@@ -19,6 +20,7 @@ from instructret.facets import (
     save_vocabulary,
     synthesize_facet_pairs,
 )
+from instructret.facets.followir_build import CHANGED_PARTS
 from instructret.synthesis.styles import parse_styles
 
 __all__ = ["register"]
@@ -35,6 +37,8 @@ ExcludeOpt = Annotated[
     typer.Option("--exclude", help="FollowIR directory, pairs file or document file whose documents and topics "
                  "are left out (repeatable)."),
 ]
+#: Choices of ``facets followir --changed`` (:data:`instructret.facets.followir_build.CHANGED_PARTS`).
+Changed = enum.Enum("Changed", {p: p for p in CHANGED_PARTS}, type=str)  # type: ignore[misc]
 SeedOpt = Annotated[int, typer.Option(help="Seed of every draw (same seed, same output).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")]
 NoProgressOpt = Annotated[bool, typer.Option("--no-progress", help="No progress bars.")]
@@ -67,6 +71,9 @@ def synth(
     max_seq_length: Annotated[int, typer.Option(help="Tokens of each document read to find negatives.")] = 128,
     cache_dir: Annotated[Path | None, typer.Option(help="Embedding cache (default: OUT.cache).")] = None,
     device: DeviceOpt = None,
+    general_ratio: Annotated[float, typer.Option(
+        help="General (instruction-free) topic -> document pairs written into OUT per dual-view pair, marked "
+             "kind general; `instructret train` mixes them in (0: none).")] = FacetSynthConfig.general_ratio,
     as_json: JsonOpt = False,
     no_progress: NoProgressOpt = False,
 ) -> None:
@@ -74,15 +81,18 @@ def synth(
     cfg = FacetSynthConfig(
         corpus=corpus, out=out, vocabulary=vocab, model=model, seed=seed, max_pairs=max_pairs or None,
         max_per_doc=max_per_doc, styles=parse_styles(styles), exclude=exclude or [], cache_dir=cache_dir,
-        max_seq_length=max_seq_length, device=device, show_progress=not (no_progress or as_json),
+        max_seq_length=max_seq_length, device=device, general_ratio=general_ratio,
+        show_progress=not (no_progress or as_json),
     )
     summary = synthesize_facet_pairs(cfg)
     if as_json:
         typer.echo(json.dumps(summary.as_dict()))
         return
     skipped = ", ".join(f"{k} {v}" for k, v in summary.skipped.items()) or "none"
-    console.print(f"{summary.pairs} pairs in {out} ({summary.written} written now, {summary.present} already there) "
-                  f"from {summary.candidates} candidates over {summary.topics} topics in {summary.seconds:.1f} s")
+    general = f" and {summary.general} general pairs" if summary.general else ""
+    console.print(f"{summary.pairs} pairs{general} in {out} ({summary.written} written now, {summary.present} "
+                  f"already there) from {summary.candidates} candidates over {summary.topics} topics in "
+                  f"{summary.seconds:.1f} s")
     console.print(f"documents with facets: {summary.docs} of {summary.rows} rows (skipped: {skipped})")
     console.print("pairs per family: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.families.items())))
     for fam, counts in summary.contrast.items():
@@ -103,6 +113,9 @@ def followir(
     bm25_k: Annotated[int, typer.Option(help="Non-relevant BM25 candidates per ranking (query; query + og).")] = 30,
     exclude: ExcludeOpt = None,
     seed: SeedOpt = 0,
+    changed: Annotated[Changed, typer.Option(
+        help="What the changed instruction adds: both (requirement and exclusion sentence), requirement only "
+             "(what users often write), or exclusion only. Queries and judgments are the same.")] = Changed.both,
     as_json: JsonOpt = False,
     no_progress: NoProgressOpt = False,
 ) -> None:
@@ -110,7 +123,7 @@ def followir(
     cfg = FacetFollowIRConfig(
         corpus=corpus, out=out, vocabulary=vocab, seed=seed, topic_fraction=topic_fraction,
         max_queries=max_queries or None, max_relevant=max_relevant, bm25_k=bm25_k, exclude=exclude or [],
-        show_progress=not (no_progress or as_json),
+        changed=changed.value, show_progress=not (no_progress or as_json),
     )
     report = build_facet_followir(cfg)
     if as_json:

@@ -42,11 +42,29 @@ OG_TEMPLATES = (
     "A document is relevant when it is about {topic}. Documents about anything else are not relevant.",
     "Find packages whose description shows that the package {topic_req}; unrelated packages are not relevant.",
 )
+#: The changed instruction's addition: (requirement, exclusion). ``both`` (FollowIR's style) appends the two;
+#: ``requirement`` only the first (what users often write: "only GTK programs"), ``exclusion`` only the second.
 CHANGED_TEMPLATES = (
-    " In addition, the package {want_req}. A package that {other_req} is not relevant, even if it fits the subject.",
-    " Only {want} are relevant. Descriptions of {others} are not relevant, however close they are to the subject.",
-    " It also has to be true that the package {want_req}; {others} do not satisfy the request and are not relevant.",
+    (" In addition, the package {want_req}.", " A package that {other_req} is not relevant, even if it fits the "
+     "subject."),
+    (" Only {want} are relevant.", " Descriptions of {others} are not relevant, however close they are to the "
+     "subject."),
+    (" It also has to be true that the package {want_req};", " {others} do not satisfy the request and are not "
+     "relevant."),
 )
+
+#: What the changed instruction adds to the original one (see :data:`CHANGED_TEMPLATES`).
+CHANGED_PARTS = ("both", "requirement", "exclusion")
+
+
+def changed_addition(parts: tuple[str, str], changed: str) -> str:
+    """The text the changed instruction appends, for one template and one of :data:`CHANGED_PARTS`."""
+    requirement, exclusion = parts
+    if changed == "requirement":
+        return requirement.rstrip(";") + ("" if requirement.rstrip(";").endswith(".") else ".")
+    if changed == "exclusion":
+        return exclusion
+    return requirement + exclusion
 
 
 @dataclass
@@ -67,6 +85,9 @@ class FacetFollowIRConfig:
         kept_range: Allowed share of judged og-relevant documents that stay relevant under the changed
             instruction.
         exclude: Training pairs, document files or FollowIR directories whose documents and topics are left out.
+        changed: What the changed instruction adds: ``both`` the requirement and an exclusion sentence (as
+            FollowIR's narratives do), ``requirement`` the requirement only, ``exclusion`` the exclusion only.
+            The queries, candidates and judgments are the same for all three.
         show_progress: Show progress bars.
     """
 
@@ -81,11 +102,14 @@ class FacetFollowIRConfig:
     bm25_k: int = 30
     kept_range: tuple[float, float] = (0.2, 0.8)
     exclude: list[Path] = field(default_factory=list)
+    changed: str = "both"
     show_progress: bool = True
 
     def __post_init__(self) -> None:
         self.corpus, self.out = Path(self.corpus), Path(self.out)
         self.exclude = [Path(p) for p in self.exclude]
+        if self.changed not in CHANGED_PARTS:
+            raise InstructretError(f"changed must be one of {', '.join(CHANGED_PARTS)}, got {self.changed!r}")
         if not 0 < self.topic_fraction <= 1:
             raise InstructretError(f"topic fraction must be in (0, 1], got {self.topic_fraction}")
         if self.min_relevant < 2 or self.max_relevant < self.min_relevant:
@@ -156,8 +180,13 @@ def _join(phrases: list[str]) -> str:
     return phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " or " + phrases[-1]
 
 
-def instructions(plan: QueryPlan, vocabulary: FacetVocabulary, others: list[str], seed: int) -> tuple[str, str]:
-    """The original and changed instructions of one query (``others``: the excluded values present)."""
+def instructions(plan: QueryPlan, vocabulary: FacetVocabulary, others: list[str], seed: int,
+                 changed: str = "both") -> tuple[str, str]:
+    """The original and changed instructions of one query (``others``: the excluded values present).
+
+    ``changed`` picks what the changed instruction adds (:data:`CHANGED_PARTS`); the template drawn is the
+    same for all three, so the variants differ only in the sentence left out.
+    """
     rng = random.Random(f"{seed}/{topic_key(*plan.topic)}/{plan.family}/text")
     topic = vocabulary.value(*plan.topic)
     want = vocabulary.value(plan.family, plan.value)
@@ -166,7 +195,10 @@ def instructions(plan: QueryPlan, vocabulary: FacetVocabulary, others: list[str]
              "want_req": want.requirement, "other_req": " or ".join(v.requirement for v in other_values),
              "others": _join([v.phrase for v in other_values])}
     og = rng.choice(OG_TEMPLATES).format(**words)
-    return og, og + rng.choice(CHANGED_TEMPLATES).format(**words)
+    addition = changed_addition(rng.choice(CHANGED_TEMPLATES), changed).format(**words)
+    if changed == "exclusion":  # the sentence now starts with a placeholder: capitalise it once filled
+        addition = " " + addition.strip()[:1].upper() + addition.strip()[1:]
+    return og, og + addition
 
 
 def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
@@ -197,7 +229,7 @@ def build_facet_followir(cfg: FacetFollowIRConfig) -> dict[str, Any]:
             fam_topic, _ = plan.topic
             topic = vocabulary.value(*plan.topic)
             others = sorted({corpus.docs[i].single(plan.family) for i in plan.relevant} - {plan.value})
-            og, changed = instructions(plan, vocabulary, [v for v in others if v], cfg.seed)
+            og, changed = instructions(plan, vocabulary, [v for v in others if v], cfg.seed, cfg.changed)
             qid = "q" + content_hash([topic_key(*plan.topic), plan.family, plan.value, cfg.seed])[:10]
             relevant = set(plan.relevant)
             on_topic = set(topics[plan.topic])
@@ -232,7 +264,7 @@ def build_facet_followir(cfg: FacetFollowIRConfig) -> dict[str, Any]:
     kept = sum(r["score"] for r in qrels_changed)
     report = {
         "corpus": str(cfg.corpus), "vocabulary": vocabulary.name, "seed": cfg.seed,
-        "topic_fraction": cfg.topic_fraction, "excluded_from": excl.sources,
+        "topic_fraction": cfg.topic_fraction, "changed_instruction": cfg.changed, "excluded_from": excl.sources,
         "queries": len(queries), "topics": len({q["facets"]["topic"] for q in queries}),
         "families": dict(Counter(q["facets"]["family"] for q in queries)),
         "documents": len(used), "candidates": len(top_ranked), "og_relevant": og_rel,

@@ -58,6 +58,9 @@ class FacetSynthConfig:
         max_seq_length: Tokens of each document the encoder reads to find negatives (the start of a
             description says what a package is; reading less makes mining fast).
         device: Encoder device (default: best available).
+        general_ratio: General (instruction-free) topic -> document pairs written into the same file per
+            dual-view pair, marked ``"kind": "general"``; ``instructret train`` mixes them in at its
+            ``general_ratio`` with no second file. 0 writes none.
         show_progress: Show progress bars.
     """
 
@@ -73,10 +76,13 @@ class FacetSynthConfig:
     cache_dir: Path | None = None
     max_seq_length: int | None = 128
     device: str | None = None
+    general_ratio: float = 0.0
     show_progress: bool = True
 
     def __post_init__(self) -> None:
         self.corpus, self.out = Path(self.corpus), Path(self.out)
+        if self.general_ratio < 0:
+            raise InstructretError(f"general ratio must be >= 0, got {self.general_ratio}")
         self.exclude = [Path(p) for p in self.exclude]
         self.cache_dir = Path(self.cache_dir) if self.cache_dir else self.out.with_name(self.out.name + ".cache")
         unknown = [s for s in self.styles if s not in FACET_STYLES]
@@ -116,6 +122,7 @@ class FacetSynthSummary:
         pairs: Pairs selected (written now or by an earlier run).
         written: Rows written by this run.
         present: Selected rows already in the output from an earlier run.
+        general: General (instruction-free) pairs selected (rows marked ``"kind": "general"``).
         families: Contrast family -> selected pairs.
         docs_encoded: Documents encoded by this run (the rest came from the embedding cache).
         seconds: Wall time.
@@ -132,6 +139,7 @@ class FacetSynthSummary:
     pairs: int = 0
     written: int = 0
     present: int = 0
+    general: int = 0
     families: dict[str, int] = field(default_factory=dict)
     docs_encoded: int = 0
     seconds: float = 0.0
@@ -257,6 +265,43 @@ def pair_row(
     }
 
 
+#: ``kind`` of a general (instruction-free) row in a pairs file (read by :mod:`instructret.training.dataset`).
+GENERAL_KIND = "general"
+
+
+def general_rows(
+    picked: list[Candidate], corpus: FacetedCorpus, vocabulary: FacetVocabulary, count: int, seed: int
+) -> list[dict[str, Any]]:
+    """``count`` general pairs: a topic's search-box query -> one of its documents, over the picked pairs' topics.
+
+    Topics are visited round-robin in a seeded order, each with its documents in a seeded order, and no document
+    is used twice, so the pairs spread over the topics the dual-view pairs train on.
+    """
+    rng = random.Random(f"{seed}/general")
+    members = corpus.topics(vocabulary)
+    topics = sorted({c.topic for c in picked})
+    rng.shuffle(topics)
+    queues = {t: rng.sample(members.get(t, []), len(members.get(t, []))) for t in topics}
+    used: set[int] = set()
+    rows: list[dict[str, Any]] = []
+    while len(rows) < count and any(queues.values()):
+        for t in topics:
+            queue = queues[t]
+            while queue and queue[-1] in used:
+                queue.pop()
+            if not queue or len(rows) >= count:
+                continue
+            i = queue.pop()
+            used.add(i)
+            doc, topic = corpus.docs[i], vocabulary.value(*t)
+            key = content_hash({"v": FACETS_VERSION, "kind": GENERAL_KIND, "vocabulary": vocabulary.name,
+                                "topic": list(t), "positive": doc.id, "seed": seed})
+            rows.append({"kind": GENERAL_KIND, "query": topic.query or topic.label,
+                         "positive": {"id": doc.id, "text": doc.text},
+                         "facets": {"vocabulary": vocabulary.name, "topic": topic_key(*t)}, "pair_key": key})
+    return rows
+
+
 def _existing_keys(path: Path) -> set[str]:
     if not path.exists():
         return set()
@@ -324,7 +369,7 @@ def synthesize_facet_pairs(cfg: FacetSynthConfig) -> FacetSynthSummary:
     """Build dual-view pairs from facet metadata and append them to ``cfg.out``.
 
     Returns:
-        A :class:`FacetSynthSummary` (counts add up: ``pairs == written + present``).
+        A :class:`FacetSynthSummary` (counts add up: ``pairs + general == written + present``).
 
     Raises:
         InputError: Malformed corpus, vocabulary or exclusion files (file, line and field named).
@@ -339,11 +384,14 @@ def synthesize_facet_pairs(cfg: FacetSynthConfig) -> FacetSynthSummary:
             f"{cfg.corpus}: no pair found: no topic has two documents with different values of one contrast "
             f"family (documents with facets: {summary.docs}; skipped: {summary.skipped or 'none'})")
     families: Counter = Counter()
-    with JsonlAppender(cfg.out) as out, progress_bar("writing pairs", total=len(picked),
+    general = general_rows(picked, corpus, vocabulary, round(cfg.general_ratio * len(picked)), cfg.seed)
+    summary.general = len(general)
+    rows = ((pair_row(c, corpus, vocabulary, cfg.styles, cfg.seed), c.family) for c in picked)
+    with JsonlAppender(cfg.out) as out, progress_bar("writing pairs", total=len(picked) + len(general),
                                                      disable=not cfg.show_progress) as advance:
-        for c in picked:
-            row = pair_row(c, corpus, vocabulary, cfg.styles, cfg.seed)
-            families[c.family] += 1
+        for row, family in [*rows, *((g, None) for g in general)]:
+            if family is not None:
+                families[family] += 1
             if row["pair_key"] in done:
                 summary.present += 1
             else:

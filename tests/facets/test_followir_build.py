@@ -74,3 +74,27 @@ def test_bad_settings(sample_corpus, tmp_path):
         FacetFollowIRConfig(corpus=sample_corpus, out=tmp_path, topic_fraction=0)
     with pytest.raises(InstructretError, match="min relevant"):
         FacetFollowIRConfig(corpus=sample_corpus, out=tmp_path, min_relevant=10, max_relevant=5)
+
+
+def test_changed_variants_differ_only_in_the_sentence_left_out(built, sample_corpus, tmp_path):
+    """``--changed requirement`` drops the exclusion sentence, ``exclusion`` the requirement; judgments stay."""
+    from instructret.synthesis.styles import states_exclusion
+
+    report, out = built
+    both = {q["_id"]: q for q in map(json.loads, (out / "queries.jsonl").read_text().splitlines())}
+    for part in ("requirement", "exclusion"):
+        variant = tmp_path / part
+        assert build(sample_corpus, variant, changed=part)["changed_instruction"] == part
+        for name in ("corpus", "qrels_og", "qrels_changed", "top_ranked"):
+            assert (variant / f"{name}.jsonl").read_text() == (out / f"{name}.jsonl").read_text()
+        for q in map(json.loads, (variant / "queries.jsonl").read_text().splitlines()):
+            full = both[q["_id"]]
+            assert q["instruction_og"] == full["instruction_og"] and q["text"] == full["text"]
+            added = q["instruction_changed"][len(q["instruction_og"]):]
+            full_added = full["instruction_changed"][len(full["instruction_og"]):]
+            assert q["instruction_changed"].startswith(q["instruction_og"]) and 0 < len(added) < len(full_added)
+            assert states_exclusion(added) == (part == "exclusion"), added
+            assert added.strip()[0].isupper() and added.rstrip().endswith("."), added
+    assert report["changed_instruction"] == "both"
+    with pytest.raises(InstructretError, match="changed must be one of both, requirement, exclusion"):
+        FacetFollowIRConfig(corpus=sample_corpus, out=tmp_path, changed="neither")

@@ -146,3 +146,27 @@ def test_bad_input(sample_corpus, tmp_path):
     lonely.write_text(line + "\n")
     with pytest.raises(InstructretError, match="no pair found"):
         run(lonely, tmp_path / "o.jsonl")
+
+
+def test_general_pairs_in_the_same_file_train_without_a_second_one(full_run, sample_corpus, tmp_path):
+    from instructret.formatting import InstructionTemplate
+    from instructret.training import build_training_set
+
+    summary, out = full_run
+    mixed = tmp_path / "mixed.jsonl"
+    got = run(sample_corpus, mixed, general_ratio=1.0, cache_dir=out.with_name(out.name + ".cache"))
+    all_rows = rows(mixed)
+    general = [r for r in all_rows if r.get("kind") == "general"]
+    pairs = [r for r in all_rows if r.get("kind") != "general"]
+    assert got.pairs == summary.pairs == len(pairs) and got.general == len(general) > 0
+    assert got.written == len(all_rows) and len(general) <= summary.pairs
+    assert [r["pair_key"] for r in pairs] == [r["pair_key"] for r in rows(out)]  # the pairs are unchanged
+    topics = {r["facets"]["topic"] for r in pairs}
+    for r in general:
+        assert set(r) >= {"query", "positive", "pair_key"} and "instruction" not in r
+        assert r["facets"]["topic"] in topics
+    assert len({r["positive"]["id"] for r in general}) == len(general)
+    assert run(sample_corpus, mixed, general_ratio=1.0).written == 0  # a rerun resumes, general rows included
+    tset = build_training_set(mixed, InstructionTemplate(), general_ratio=1.0)
+    assert tset.stats.pairs == len(pairs) and tset.stats.general_available == len(general)
+    assert tset.stats.general_per_epoch == min(len(general), len(pairs))
