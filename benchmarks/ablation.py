@@ -49,9 +49,10 @@ from ablation_report import markdown_report, plot_ablation, summarize  # noqa: E
 from instructret.data.jsonl import JsonlAppender, iter_json_lines  # noqa: E402
 from instructret.encoder import InstructEncoder, load_sentence_transformer, resolve_model_path  # noqa: E402
 from instructret.errors import InstructretError  # noqa: E402
-from instructret.evaluation import run_followir_benchmark  # noqa: E402
+from instructret.evaluation import EmbeddingCache, evaluate_followir, load_followir, model_fingerprint  # noqa: E402
 from instructret.evaluation.measures import MAP_1000, MEASURES, NDCG_5, P_MRR, json_ready  # noqa: E402
 from instructret.formatting import resolve_template  # noqa: E402
+from instructret.spec import DEFAULT_EXCLUSION_WEIGHT, DEFAULT_PARSER  # noqa: E402
 from instructret.training import (  # noqa: E402
     DualViewBatchSampler,
     TrainConfig,
@@ -88,6 +89,9 @@ class AblationSettings:
     eval_max_seq_length: int | None = None
     save_steps: int = 20
     base_weight: float = 0.5
+    styles: tuple[str, ...] | None = None
+    exclusion_weight: float = DEFAULT_EXCLUSION_WEIGHT
+    parser: str = DEFAULT_PARSER
     keep_models: bool = False
     show_progress: bool = False
 
@@ -109,23 +113,58 @@ class Condition:
     description: str
     train: Callable[[AblationSettings, Path], dict[str, Any]] | None
     derived_from: str | None = None
+    queries: tuple[tuple[str, str], ...] = ()
+
+    def rows(self) -> tuple[tuple[str, str], ...]:
+        """(row name, query mode) of every table row this condition's model gives: ``joined`` queries with the
+        whole instruction (weight 0), ``split`` with the instruction split (the settings' parser and weight);
+        the documents are encoded once for all of them."""
+        return self.queries or ((self.name, "joined"),)
 
 
 CONDITIONS: dict[str, Condition] = {}
 
+#: Query modes: how the rows of a condition query its model.
+QUERY_MODES = ("joined", "split")
+
 
 def register(name: str, description: str, train: Callable[[AblationSettings, Path], dict[str, Any]] | None,
-             derived_from: str | None = None) -> None:
+             derived_from: str | None = None, queries: tuple[tuple[str, str], ...] = ()) -> None:
     """Add a condition to :data:`CONDITIONS` (the overrides are merged into the shared TrainConfig)."""
-    CONDITIONS[name] = Condition(name, description, train, derived_from)
+    CONDITIONS[name] = Condition(name, description, train, derived_from, queries)
 
 
 def _dual_general(styles: tuple[str, ...] | None) -> Callable[[AblationSettings, Path], dict[str, Any]]:
     return lambda s, pairs: dict(pairs=[pairs], views="dual", general=s.general, general_ratio=s.general_ratio,
-                                 styles=styles)
+                                 styles=styles or s.styles)
+
+
+def _both(name: str) -> tuple[tuple[str, str], ...]:
+    return ((name, "joined"), (f"{name}+split", "split"))
+
+
+def _split_trained(general: bool, **extra: Any) -> Callable[[AblationSettings, Path], dict[str, Any]]:
+    def overrides(s: AblationSettings, pairs: Path) -> dict[str, Any]:
+        out = dict(pairs=[pairs], views="dual", split=True, **extra)
+        return {**out, "general": s.general, "general_ratio": s.general_ratio} if general else out
+    return overrides
 
 
 register("base", "nothing (the base model)", None)
+# The split axis (training that agrees with the instruction split): each model queried joined and split.
+register("base-split", "nothing (the base model)", None, queries=_both("base"))
+register("ins-orig-split", "view A only (Ins-orig)", lambda s, pairs: dict(pairs=[pairs], views="original"),
+         queries=_both("ins-orig"))
+register("dual-joined", "both views, trained on joined instructions",
+         lambda s, pairs: dict(pairs=[pairs], views="dual"), queries=_both("dual"))
+register("dual-split", "both views, trained on the split query vector", _split_trained(False),
+         queries=(("dual-split", "split"),))
+register("dual+general-joined", "both views + general, trained on joined instructions", _dual_general(None),
+         queries=_both("dual+general"))
+register("dual-split+general", "both views + general, trained on the split query vector", _split_trained(True),
+         queries=(("dual-split+general", "split"),))
+register("dual-split+general@50", "both views + general, split-trained, scale 50 (tau 0.02)",
+         _split_trained(True, scale=50.0), queries=(("dual-split+general@50", "split"),))
 register("general", "general pairs only", lambda s, pairs: dict(pairs=[], general=s.general))
 register("ins-orig", "view A only (Ins-orig)", lambda s, pairs: dict(pairs=[pairs], views="original"))
 register("dual", "both views", lambda s, pairs: dict(pairs=[pairs], views="dual"))
@@ -147,6 +186,8 @@ for _source in ("ins-orig", "dual", "dual+general"):
              CONDITIONS[_source].train, derived_from=_source)
 
 MAIN = ("base", "general", "ins-orig", "dual", "dual+general")
+SPLIT_AXIS = ("base-split", "ins-orig-split", "dual-joined", "dual-split", "dual+general-joined",
+              "dual-split+general")
 STYLE_AXIS = ("base", "style-short", "style-narrative", "style-mixed")
 
 
@@ -177,7 +218,9 @@ def train_config(cond: Condition, s: AblationSettings, pairs: Path, seed: int, o
     assert cond.train is not None
     shared = dict(output_dir=output_dir, model=s.model, max_steps=s.steps, batch_size=s.batch_size, lr=s.lr,
                   warmup_ratio=s.warmup_ratio, max_seq_length=s.max_seq_length, seed=seed, template=s.template,
-                  device=s.device, save_steps=s.save_steps, show_progress=s.show_progress, logging_steps=10)
+                  device=s.device, save_steps=s.save_steps, show_progress=s.show_progress, logging_steps=10,
+                  general_ratio=0.0, styles=s.styles, split=False, parser=s.parser,
+                  exclusion_weight=s.exclusion_weight)
     return TrainConfig(**{**shared, **cond.train(s, pairs)})
 
 
@@ -185,8 +228,8 @@ def examples_seen(cfg: TrainConfig) -> int:
     """Training rows in the first ``max_steps`` batches, counted with the trainer's own sampler and seed."""
     tset = build_training_set(
         cfg.pairs, resolve_template(resolve_model_path(cfg.model)[1], cfg.template), views=cfg.views,
-        general=cfg.general, general_ratio=cfg.general_ratio if cfg.general else 0.0,
-        explicit_negatives=cfg.explicit_negatives, styles=cfg.styles, seed=cfg.seed,
+        general=cfg.general, general_ratio=cfg.general_ratio, explicit_negatives=cfg.explicit_negatives,
+        styles=cfg.styles, seed=cfg.seed, split=cfg.split, parser=cfg.parser,
     )
     sampler = DualViewBatchSampler(range(len(tset)), cfg.batch_size, False, seed=cfg.seed, layout=tset.layout)
     seen, steps, epoch = 0, 0, 0
@@ -259,8 +302,43 @@ def _device_info(device: str) -> dict[str, Any]:
     return info
 
 
-def run_one(cond: Condition, seed: int | None, s: AblationSettings, pairs: Path, eval_len: int | None) -> dict:
-    """Train one condition with one seed (or not at all), evaluate it, and return its runs.jsonl record."""
+_DATASETS: dict[str, Any] = {}
+
+
+def _dataset(path: Path) -> Any:
+    """A FollowIR set, loaded once per process (every model of the ablation reads the same ones)."""
+    if str(path) not in _DATASETS:
+        _DATASETS[str(path)] = load_followir(str(path))
+    return _DATASETS[str(path)]
+
+
+def evaluate_modes(model: str, s: AblationSettings, eval_len: int | None, modes: Sequence[str]) -> dict[str, dict]:
+    """Score one model on every eval set in each query mode, encoding its documents once for all of them.
+
+    ``joined`` is exclusion weight 0 (the whole instruction in the template, as before the split); ``split`` uses
+    the settings' parser and weight.
+    """
+    encoder = InstructEncoder(model, device=s.device, template=s.template, max_seq_length=eval_len,
+                              parser=s.parser, exclusion_weight=s.exclusion_weight)
+    cache = EmbeddingCache(model_fingerprint(encoder), None)
+    out: dict[str, dict] = {}
+    for mode in modes:
+        weight = 0.0 if mode == "joined" else s.exclusion_weight
+        enc = InstructEncoder(model, loaded=encoder.model, template=encoder.template.template, parser=s.parser,
+                              exclusion_weight=weight)
+        results = {}
+        for d in s.eval_dirs:
+            r = evaluate_followir(enc, _dataset(d), cache=cache, show_progress=s.show_progress)
+            results[r.dataset] = {**r.scores, f"changed {MAP_1000}": r.changed.get(MAP_1000),
+                                  "queries": r.counts.get("queries")}
+        out[mode] = results
+    out["_device"] = {"device": encoder.device, "max_seq_length": encoder.model.max_seq_length}
+    return out
+
+
+def run_one(cond: Condition, seed: int | None, s: AblationSettings, pairs: Path, eval_len: int | None) -> list[dict]:
+    """Train one condition with one seed (or not at all), evaluate it, and return its runs.jsonl records (one
+    per table row: per query mode)."""
     start, cpu_start, load_before = time.perf_counter(), time.process_time(), os.getloadavg()
     model, train = s.model, None
     model_dir = s.out / "models" / f"{cond.name}-seed{seed}"
@@ -270,24 +348,26 @@ def run_one(cond: Condition, seed: int | None, s: AblationSettings, pairs: Path,
     elif cond.train is not None:
         train = _train(train_config(cond, s, pairs, seed, model_dir))
         model = str(model_dir)
-    encoder = InstructEncoder(model, device=s.device, template=s.template, max_seq_length=eval_len)
     t_eval = time.perf_counter()
-    bench = run_followir_benchmark(encoder, [str(d) for d in s.eval_dirs], persist_cache=False,
-                                   show_progress=s.show_progress)
-    ev = {name: {**r.scores, f"changed {MAP_1000}": r.changed.get(MAP_1000), "queries": r.counts.get("queries")}
-          for name, r in bench.results.items()}
-    record = {
-        "condition": cond.name, "seed": seed, "settings": _result_settings(s), "train": train, "eval": ev,
-        "mean": {m: float(np.mean([e[m] for e in ev.values()])) for m in MEASURES},
-        "eval_s": time.perf_counter() - t_eval, "total_s": time.perf_counter() - start,
-        "cpu_s": time.process_time() - cpu_start,
-        "device": _device_info(encoder.device), "eval_max_seq_length": encoder.model.max_seq_length,
-        "loadavg_before": load_before, "loadavg_after": os.getloadavg(),
-        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
+    rows = cond.rows()
+    scored = evaluate_modes(model, s, eval_len, list(dict.fromkeys(mode for _, mode in rows)))
+    device = scored.pop("_device")
+    records = []
+    for row, mode in rows:
+        ev = scored[mode]
+        records.append({
+            "condition": row, "trained_as": cond.name, "query_mode": mode, "seed": seed,
+            "settings": _result_settings(s), "train": train, "eval": ev,
+            "mean": {m: float(np.mean([e[m] for e in ev.values()])) for m in MEASURES},
+            "eval_s": time.perf_counter() - t_eval, "total_s": time.perf_counter() - start,
+            "cpu_s": time.process_time() - cpu_start,
+            "device": _device_info(device["device"]), "eval_max_seq_length": device["max_seq_length"],
+            "loadavg_before": load_before, "loadavg_after": os.getloadavg(),
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        })
     if not s.keep_models:
         shutil.rmtree(model_dir, ignore_errors=True)
-    return record
+    return records
 
 
 def _load_runs(s: AblationSettings) -> list[dict[str, Any]]:
@@ -328,10 +408,12 @@ def run_ablation(s: AblationSettings, conditions: Sequence[str] = MAIN, title: s
                                "the condition they derive from too, and pass --keep-models")
     if any(CONDITIONS[c].derived_from for c in conditions):
         check_base_weight(s.base_weight)  # before any training, not after it
+    inline = any(obj.get("kind") == "general" for _, obj in iter_json_lines(s.train))
     lacking = [c for c in conditions if CONDITIONS[c].train and "general" in CONDITIONS[c].train(s, s.train)
-               and s.general is None]
+               and s.general is None and not inline]
     if lacking:
-        raise InstructretError(f"condition(s) {', '.join(lacking)} need general pairs (--general)")
+        raise InstructretError(f"condition(s) {', '.join(lacking)} need general pairs (--general, or rows of kind "
+                               "general in --train)")
     s.out.mkdir(parents=True, exist_ok=True)
     runs = _load_runs(s)
     started = time.perf_counter()
@@ -342,24 +424,37 @@ def run_ablation(s: AblationSettings, conditions: Sequence[str] = MAIN, title: s
         for name in conditions:
             cond = CONDITIONS[name]
             for seed in (s.seeds if cond.train is not None else (None,)):
-                if (name, seed) in done:
+                if all((row, seed) in done for row, _ in cond.rows()):
                     continue
                 print(f"[{datetime.now():%H:%M:%S}] {name} seed {seed}: running", flush=True)
-                rec = run_one(cond, seed, s, pairs, eval_len)
-                out.write(json_ready(rec))  # an undefined p-MRR is null in the file
-                runs.append(rec)
-                train_s = f"train {rec['train']['train_s']:.0f} s, " if rec["train"] else ""
-                scores = "  ".join(f"{n} {m.format(rec['mean'][n])}" for n, m in MEASURES.items())
-                print(f"  {scores}  ({train_s}eval {rec['eval_s']:.0f} s)", flush=True)
-    runs = [r for r in runs if r["condition"] in conditions and (r["seed"] is None or r["seed"] in s.seeds)]
+                for rec in run_one(cond, seed, s, pairs, eval_len):
+                    out.write(json_ready(rec))  # an undefined p-MRR is null in the file
+                    runs.append(rec)
+                    train_s = f"train {rec['train']['train_s']:.0f} s, " if rec["train"] else ""
+                    scores = "  ".join(f"{d} {n} {m.format(e[n])}" for d, e in rec["eval"].items()
+                                       for n, m in MEASURES.items() if n != NDCG_5)
+                    print(f"  {rec['condition']}: {scores}  ({train_s}eval {rec['eval_s']:.0f} s)", flush=True)
+    rows = [row for name in conditions for row, _ in CONDITIONS[name].rows()]
+    runs = [r for r in runs if r["condition"] in rows and (r["seed"] is None or r["seed"] in s.seeds)]
     return write_report(s, conditions, runs, title, time.perf_counter() - started)
+
+
+def row_descriptions(conditions: Sequence[str]) -> dict[str, str]:
+    """Table row -> what it is (the condition's training, and how its queries are made)."""
+    out = {}
+    for name in conditions:
+        cond = CONDITIONS[name]
+        for row, mode in cond.rows():
+            out[row] = cond.description + ("; queried with the split" if mode == "split" and cond.queries else "")
+    return out
 
 
 def write_report(s: AblationSettings, conditions: Sequence[str], runs: list[dict], title: str,
                  wall_s: float) -> AblationReport:
     """Summarize the runs and write results.json, results.md and ablation.png into ``s.out``."""
     datasets = list(runs[0]["eval"]) if runs else []
-    summary = summarize(runs, conditions, datasets)
+    descriptions = row_descriptions(conditions)
+    summary = summarize(runs, list(descriptions), datasets)
     budgets = {r["train"]["budget"] for r in runs if r["train"]}
     if len(budgets) > 1:
         raise InstructretError(f"budgets differ between trained runs: {sorted(budgets)}")
@@ -381,13 +476,13 @@ def write_report(s: AblationSettings, conditions: Sequence[str], runs: list[dict
         f"threads); sum of run times {run_s / 60:.1f} min wall, {cpu_s / 60:.1f} min CPU (this process); 1-min "
         f"load average {min(loads, default=0):.1f} to {max(loads, default=0):.1f} during the runs.",
     ]
-    table = markdown_report(title, summary, {n: CONDITIONS[n].description for n in conditions}, datasets, notes)
+    table = markdown_report(title, summary, descriptions, datasets, notes)
     files = {"results.md": s.out / "results.md", "results.json": s.out / "results.json",
              "ablation.png": s.out / "ablation.png"}
     files["results.md"].write_text(table)
     files["results.json"].write_text(json.dumps(json_ready({
         "benchmark": "ablation", "title": title, "command": " ".join(sys.argv), "settings": _settings_dict(s),
-        "conditions": {n: CONDITIONS[n].description for n in conditions}, "summary": summary, "runs": runs,
+        "conditions": descriptions, "summary": summary, "runs": runs,
         "device": device, "sum_of_run_times_s": run_s, "sum_of_cpu_times_s": cpu_s,
         "wall_time_s_this_invocation": wall_s,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -422,23 +517,31 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[AblationSettings, lis
     p.add_argument("--save-steps", type=int, default=D.save_steps, help="checkpoint every N steps (for resuming)")
     p.add_argument("--base-weight", type=float, default=D.base_weight,
                    help="the base model's share in the *+wise conditions' averaged weights")
+    p.add_argument("--styles", help="comma-separated instruction styles every trained condition draws from "
+                   "(default: the rows' own instructions)")
+    p.add_argument("--exclusion-weight", type=float, default=D.exclusion_weight,
+                   help="weight of the split: for split queries and split-aware training")
+    p.add_argument("--parser", default=D.parser, help="instruction parser of the split")
     p.add_argument("--keep-models", action="store_true", help="keep every trained model under OUT/models")
     p.add_argument("--progress", action="store_true", help="show progress bars")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--conditions", nargs="+", choices=list(CONDITIONS), help=f"default: {' '.join(MAIN)}")
     group.add_argument("--style-axis", action="store_true", help=f"run {' '.join(STYLE_AXIS)}")
+    group.add_argument("--split-axis", action="store_true", help=f"run {' '.join(SPLIT_AXIS)}")
     p.add_argument("--title")
     a = p.parse_args(argv)
-    conditions = list(a.conditions or (STYLE_AXIS if a.style_axis else MAIN))
+    conditions = list(a.conditions or (STYLE_AXIS if a.style_axis else SPLIT_AXIS if a.split_axis else MAIN))
     s = AblationSettings(
         train=a.train, general=a.general, eval_dirs=a.eval_dirs, out=a.out, model=a.model, seeds=tuple(a.seeds),
         steps=a.steps, batch_size=a.batch_size, lr=a.lr, warmup_ratio=a.warmup_ratio,
         max_seq_length=a.max_seq_length, general_ratio=a.general_ratio, max_pairs=a.max_pairs,
         pairs_seed=a.pairs_seed, template=a.template, device=a.device,
         eval_max_seq_length=a.eval_max_seq_length, save_steps=a.save_steps,
-        base_weight=a.base_weight, keep_models=a.keep_models, show_progress=a.progress,
+        base_weight=a.base_weight, styles=tuple(a.styles.split(",")) if a.styles else None,
+        exclusion_weight=a.exclusion_weight, parser=a.parser, keep_models=a.keep_models, show_progress=a.progress,
     )
-    title = a.title or ("Style axis: dual view + general" if a.style_axis else "Ablation")
+    title = a.title or ("Style axis: dual view + general" if a.style_axis else
+                        "Split axis: training that agrees with the instruction split" if a.split_axis else "Ablation")
     return s, conditions, title
 
 

@@ -2,6 +2,7 @@
 
 Usage:
     python benchmarks/facet_data.py [--out benchmarks/results/facets-debian/data] [--max-pairs 5000]
+        [--general-ratio R]
 
 Steps, each skipped when its output exists (so a rerun resumes):
 
@@ -10,8 +11,12 @@ Steps, each skipped when its output exists (so a rerun resumes):
    fetches the English descriptions when they are missing; that needs root and the Debian mirror).
 2. ``facet-eval/``: a FollowIR-format set judged by the facets (``instructret facets followir``), leaving out
    the shared dev set's documents and the shared hand-checked pairs' documents and topics.
+   ``facet-eval-requirement/`` is the same set with requirement-only changed instructions
+   (``--changed requirement``: the changed instruction without its exclusion sentence).
 3. ``facet-pairs.jsonl``: dual-view pairs from the facets (``instructret facets synth``), leaving out everything
-   in ``facet-eval`` and the shared dev set, so training and the test sets share no document and no topic.
+   in ``facet-eval`` and the shared dev set, so training and the test sets share no document and no topic;
+   with ``--general-ratio R``, R general (instruction-free) topic -> document pairs per dual-view pair are
+   written into the same file.
 
 Everything is deterministic for the seeds; a fresh build gives the same files.
 """
@@ -71,21 +76,26 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=Path("benchmarks/results/facets-debian/data"))
     p.add_argument("--max-pairs", type=int, default=5000)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--general-ratio", type=float, default=FacetSynthConfig.general_ratio,
+                   help="general (instruction-free) pairs written into facet-pairs.jsonl per dual-view pair")
     a = p.parse_args(argv)
     shared = shared_data_root()
     dev, hand_pairs = shared / "followir-dev", shared / "dualview-train" / "dualview.jsonl"
     corpus = build_corpus(a.out)
     evalset = a.out / "facet-eval"
-    if not (evalset / "build.json").is_file():
-        report = build_facet_followir(FacetFollowIRConfig(
-            corpus=corpus, out=evalset, seed=a.seed, exclude=[p for p in (dev, hand_pairs) if p.exists()]))
-        print(f"facet-eval: {report['queries']} queries over {report['topics']} topics, {report['documents']} docs")
+    for out, changed in ((evalset, "both"), (a.out / "facet-eval-requirement", "requirement")):
+        if not (out / "build.json").is_file():
+            report = build_facet_followir(FacetFollowIRConfig(
+                corpus=corpus, out=out, seed=a.seed, changed=changed,
+                exclude=[p for p in (dev, hand_pairs) if p.exists()]))
+            print(f"{out.name}: {report['queries']} queries over {report['topics']} topics, "
+                  f"{report['documents']} docs")
     pairs = a.out / "facet-pairs.jsonl"
     summary = synthesize_facet_pairs(FacetSynthConfig(
-        corpus=corpus, out=pairs, seed=a.seed, max_pairs=a.max_pairs,
+        corpus=corpus, out=pairs, seed=a.seed, max_pairs=a.max_pairs, general_ratio=a.general_ratio,
         exclude=[evalset] + ([dev] if dev.exists() else [])))
-    print(f"facet-pairs: {summary.pairs} pairs ({summary.written} new) over {summary.topics} topics, "
-          f"{summary.seconds:.0f} s")
+    print(f"facet-pairs: {summary.pairs} pairs and {summary.general} general pairs ({summary.written} rows new) "
+          f"over {summary.topics} topics, {summary.seconds:.0f} s")
     return 0
 
 

@@ -168,3 +168,30 @@ def test_committed_runs_resume_into_the_same_tables(ablation, tmp_path, name):
 
     assert rows(report.table) == rows((RESULTS / name / "results.md").read_text())
     assert report.summary == json.loads(json.dumps(committed["summary"]))
+
+
+@pytest.mark.slow
+def test_split_axis_scores_each_model_joined_and_split(ablation, data, tmp_path):
+    """Joined-trained models give a row per query mode; split-trained ones are queried split; budgets match."""
+    rows = [json.loads(line) for line in data["pairs"].read_text().splitlines()]
+    general = [{"kind": "general", "query": f"program number {i}",
+                "positive": {"id": f"g{i}", "text": f"pkg{i}: program number {i}."}} for i in range(20)]
+    train = _write(tmp_path / "mixed.jsonl", rows + general)  # general pairs inside the pairs file
+    s = _settings(ablation, data, tmp_path / "out", train=train, general=None, exclusion_weight=0.5)
+    report = ablation.run_ablation(s, ablation.SPLIT_AXIS)
+    expected = ["base", "base+split", "ins-orig", "ins-orig+split", "dual", "dual+split", "dual-split",
+                "dual+general", "dual+general+split", "dual-split+general"]
+    assert list(report.summary) == expected
+    by_row = {r["condition"]: r for r in report.runs}
+    assert by_row["dual+split"]["query_mode"] == "split" and by_row["dual"]["query_mode"] == "joined"
+    assert by_row["dual+split"]["trained_as"] == by_row["dual"]["trained_as"] == "dual-joined"
+    assert by_row["dual-split"]["train"]["config"]["split"] is True
+    assert by_row["dual"]["train"]["config"]["split"] is False
+    assert by_row["dual-split+general"]["train"]["general_per_epoch"] == 8  # ratio 1 x 8 pairs, from the file
+    assert by_row["dual"]["train"]["general_per_epoch"] == 0
+    # joined and split queries of the same model differ (the tiny set's instructions exclude)
+    assert by_row["base"]["eval"] != by_row["base+split"]["eval"]
+    budgets = {(r["train"]["global_step"], r["train"]["budget"]) for r in report.runs if r["train"]}
+    assert budgets == {(2, 8)}
+    for r in report.runs:
+        assert -1 <= r["mean"]["p-MRR"] <= 1
