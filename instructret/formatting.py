@@ -8,20 +8,20 @@ the default.
 
 from __future__ import annotations
 
-import json
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
 
 from instructret.errors import InstructretError
+from instructret.query_config import CONFIG_FILENAME, read_query_config, write_query_config  # noqa: F401 (re-exported)
 
 #: mteb's FollowIR convention: the instruction is appended to the query. Off-the-shelf encoders score
 #: best with it on the dev set (all-MiniLM-L6-v2: p-MRR 10.5, against 4.8 with an "Instruct:" prefix).
 DEFAULT_TEMPLATE = "{query} {instruction}"
-
-#: File, inside a model directory, that carries instructret's settings for that model.
-CONFIG_FILENAME = "instructret.json"
 
 _FIELDS = {"query", "instruction"}
 
@@ -91,26 +91,13 @@ class InstructionTemplate:
 def save_template(model_dir: str | Path, template: InstructionTemplate | str) -> Path:
     """Write the template into ``model_dir/instructret.json``, keeping any other keys there."""
     tpl = template if isinstance(template, InstructionTemplate) else InstructionTemplate(template)
-    path = Path(model_dir) / CONFIG_FILENAME
-    config = json.loads(path.read_text()) if path.exists() else {}
-    config["query_template"] = tpl.template
-    path.write_text(json.dumps(config, indent=2) + "\n")
-    return path
+    return write_query_config(model_dir, query_template=tpl.template)
 
 
 def load_template(model_dir: str | Path | None) -> InstructionTemplate | None:
     """Read the template a model directory carries, or None if it carries none."""
-    if model_dir is None:
-        return None
-    path = Path(model_dir) / CONFIG_FILENAME
-    if not path.is_file():
-        return None
-    try:
-        config = json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise InstructretError(f"{path}: not valid JSON ({exc})") from exc
-    template = config.get("query_template")
-    return InstructionTemplate(template) if template else None
+    config = read_query_config(model_dir)
+    return InstructionTemplate(config.query_template) if config and config.query_template else None
 
 
 def resolve_template(
@@ -120,3 +107,33 @@ def resolve_template(
     if override is not None:
         return override if isinstance(override, InstructionTemplate) else InstructionTemplate(override)
     return load_template(model_dir) or InstructionTemplate()
+
+
+Vectors = TypeVar("Vectors", bound=Any)
+
+
+def compose_queries(main: Vectors, excluded_mean: Vectors, weight: float) -> Vectors:
+    """One query vector per row: ``normalize(main - weight * excluded_mean)``.
+
+    This is the arithmetic of the instruction split, shared by search and training: ``main`` is the
+    embedding of the query with its wanted clauses, ``excluded_mean`` the mean embedding of its excluded
+    concepts (a zero row where there are none, which leaves ``main`` as it is, up to normalization). Inputs
+    are numpy arrays or torch tensors of shape ``(n, dim)``; the result has the same type. Because the result
+    is one vector, ranking by it equals ranking by ``cos(main, d) - weight * cos(excluded_mean, d)`` up to a
+    per-query scale, and it works with any vector store.
+
+    Args:
+        main: ``(n, dim)`` unit vectors.
+        excluded_mean: ``(n, dim)`` mean excluded vectors (zeros for rows without exclusions).
+        weight: The exclusion weight (lambda).
+
+    Returns:
+        ``(n, dim)`` unit vectors.
+    """
+    composed = main - weight * excluded_mean
+    if isinstance(composed, np.ndarray):
+        norm = np.sqrt((composed * composed).sum(-1, keepdims=True))
+        return (composed / np.maximum(norm, 1e-12)).astype(np.float32, copy=False)
+    # a torch tensor (training): the same arithmetic, differentiable
+    norm = (composed * composed).sum(-1, keepdim=True).sqrt()
+    return composed / norm.clamp_min(1e-12)

@@ -7,7 +7,7 @@ from instructret.evaluation.followir import FollowIRResult, evaluate_followir
 from instructret.evaluation.loaders import OFFICIAL_DATASETS, load_followir
 from instructret.evaluation.measures import MAP_1000, MEASURES, NDCG_5, P_MRR, Measure
 from instructret.evaluation.metrics import ir_metrics, pmrr, pmrr_per_query, rank_score
-from instructret.evaluation.reference import REFERENCE_PMRR
+from instructret.evaluation.published_scores import REFERENCE_PMRR
 
 __all__ = [
     "MAP_1000",

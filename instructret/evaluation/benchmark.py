@@ -17,16 +17,18 @@ from typing import Any
 
 from instructret.atomic import write_text_atomic
 from instructret.backends import check_backend
-from instructret.encoder import InstructEncoder
+from instructret.encoder import InstructEncoder, check_exclusion_weight, check_parser
+from instructret.errors import InstructretError
 from instructret.evaluation.cache import EmbeddingCache, model_fingerprint
+from instructret.evaluation.dangling_rows import Exclusion
 from instructret.evaluation.dataset import FollowIRDataset
 from instructret.evaluation.followir import TOP_K, FollowIRResult, evaluate_followir
 from instructret.evaluation.loaders import OFFICIAL_DATASETS, load_followir
 from instructret.evaluation.measures import json_ready
-from instructret.evaluation.reference import REFERENCE_PMRR
-from instructret.evaluation.references import Exclusion
+from instructret.evaluation.published_scores import REFERENCE_PMRR
 from instructret.evaluation.report import markdown_table, mean_scores, plot_pmrr
 from instructret.formatting import InstructionTemplate, resolve_template
+from instructret.spec import EncoderSpec, make_spec
 
 #: Names of the files written into the output directory.
 RESULTS_JSON = "results.json"
@@ -49,6 +51,11 @@ class FollowIRBenchmark:
         wall_time_s: Seconds from start to finish, model loading included.
         table: The markdown report (also written to ``results.md``).
         files: What was written: ``results.json``, ``results.md``, ``pmrr.png`` (empty without ``out_dir``).
+        backend: The inference backend.
+        quantize: The quantization of an exported model, if any.
+        spec: The encoder's :class:`~instructret.spec.EncoderSpec`, as a dict.
+        parser: The instruction parser in force.
+        exclusion_weight: The exclusion weight in force (0: instructions were not split).
     """
 
     model: str
@@ -62,6 +69,9 @@ class FollowIRBenchmark:
     files: dict[str, Path] = field(default_factory=dict)
     backend: str = "torch"
     quantize: str | None = None
+    spec: dict[str, Any] = field(default_factory=dict)
+    parser: str = "none"
+    exclusion_weight: float = 0.0
 
     @property
     def mean(self) -> dict[str, float]:
@@ -71,7 +81,7 @@ class FollowIRBenchmark:
     def warnings(self) -> list[str]:
         """One line per dataset and kind of row left out of scoring; empty when every row was scored.
 
-        See :mod:`~instructret.evaluation.references` for the rule.
+        See :mod:`~instructret.evaluation.dangling_rows` for the rule.
         """
         return [f"{name}: {Exclusion(**e).message()}" for name, r in self.results.items() for e in r.excluded]
 
@@ -88,6 +98,9 @@ class FollowIRBenchmark:
             "device": self.device,
             "backend": self.backend,
             "quantize": self.quantize,
+            "encoder": self.spec,
+            "parser": self.parser,
+            "exclusion_weight": self.exclusion_weight,
             "model_fingerprint": self.model_key,
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "instructret_version": version,
@@ -111,30 +124,56 @@ def _expand(datasets: str | FollowIRDataset | Sequence[str | Path | FollowIRData
     return out
 
 
+#: Spec fields that only change how queries are made, so a loaded encoder can take them as overrides.
+_QUERY_FIELDS = ("template", "parser", "exclusion_weight")
+
+
+def _with_query_settings(encoder: InstructEncoder, overrides: dict[str, Any]) -> InstructEncoder:
+    """A copy of a loaded encoder with other query settings (the weights are shared, not reloaded)."""
+    loading = sorted(k for k, v in overrides.items() if v is not None and k not in _QUERY_FIELDS)
+    if loading:
+        raise InstructretError(f"{', '.join(loading)} cannot be changed on a loaded encoder; pass the model name")
+    given = {k: v for k, v in overrides.items() if v is not None}
+    if not given:
+        return encoder
+    clone = copy.copy(encoder)
+    clone.spec = make_spec(encoder.spec, **given)
+    if "template" in given:
+        clone.template = resolve_template(None, given["template"])
+    if "parser" in given:
+        clone.parser = check_parser(given["parser"])
+        clone.__dict__.pop("_parser_obj", None)
+    if "exclusion_weight" in given:
+        clone.exclusion_weight = check_exclusion_weight(given["exclusion_weight"])
+    return clone
+
+
+def _split_note(encoder: InstructEncoder) -> str:
+    if encoder.exclusion_weight == 0:
+        return "instructions not split (exclusion weight 0)"
+    return f"instructions split by the {encoder.parser} parser, exclusion weight {encoder.exclusion_weight:g}"
+
+
 def run_followir_benchmark(
-    model: str | InstructEncoder,
+    model: str | EncoderSpec | InstructEncoder,
     datasets: str | FollowIRDataset | Sequence[str | Path | FollowIRDataset] = "all",
     out_dir: str | Path | None = None,
-    template: str | None = None,
-    device: str | None = None,
     cache_dir: str | Path | None = None,
     persist_cache: bool = True,
     revision: str | None = None,
     show_progress: bool = True,
     batch_size: int = 32,
     top_k: int = TOP_K,
-    backend: str = "torch",
-    quantize: str | None = None,
+    **spec_fields: Any,
 ) -> FollowIRBenchmark:
     """Evaluate a model on FollowIR sets and, with ``out_dir``, write results.json, results.md and pmrr.png.
 
     Args:
-        model: Model name (alias, local directory, hub id) or a loaded :class:`InstructEncoder`.
+        model: Model name (alias, local directory, hub id), an :class:`~instructret.spec.EncoderSpec`, or a
+            loaded :class:`InstructEncoder`.
         datasets: ``"all"`` (Robust04, News21, Core17), a short name, hub id, local directory, a loaded
             :class:`FollowIRDataset`, or a list of these.
         out_dir: Where to write the report files; None writes nothing.
-        template: Query template override; default: the model's own, else ``"{query} {instruction}"``.
-        device: Torch device; default: the best available.
         cache_dir: Persistent document-embedding cache; default ``out_dir/embedding-cache`` (in memory
             only without ``out_dir``).
         persist_cache: False keeps embeddings in memory only, whatever ``cache_dir`` says.
@@ -142,8 +181,9 @@ def run_followir_benchmark(
         show_progress: Show progress bars.
         batch_size: Encoding batch size.
         top_k: Candidates kept per query (mteb: 1000).
-        backend: Inference backend when ``model`` is a name: ``"torch"``, ``"onnx"`` or ``"openvino"``.
-        quantize: None or ``"int8"`` (onnx and openvino), when ``model`` is a name.
+        **spec_fields: :class:`~instructret.spec.EncoderSpec` fields (``template``, ``device``, ``backend``,
+            ``quantize``, ``parser``, ``exclusion_weight`` ...) overriding those of ``model``; on a loaded
+            encoder only the query settings (``template``, ``parser``, ``exclusion_weight``).
 
     Returns:
         A :class:`FollowIRBenchmark`.
@@ -156,10 +196,13 @@ def run_followir_benchmark(
         >>> print(report.table)  # doctest: +SKIP
     """
     start = time.perf_counter()
-    if template is not None:
-        InstructionTemplate(template)  # a bad template fails before anything loads
+    if spec_fields.get("template") is not None:
+        InstructionTemplate(spec_fields["template"])  # a bad template fails before anything loads
+    check_exclusion_weight(spec_fields.get("exclusion_weight"))
+    check_parser(spec_fields.get("parser"))
     if not isinstance(model, InstructEncoder):
-        check_backend(backend, quantize)  # so does a backend whose packages are missing
+        spec = make_spec(model=model, **spec_fields) if isinstance(model, str) else make_spec(model, **spec_fields)
+        check_backend(spec.backend, spec.quantize)  # so does a backend whose packages are missing
     # load every dataset first, so a bad name or file fails before any encoding
     loaded: dict[str, FollowIRDataset] = {}
     for item in _expand(datasets):
@@ -167,13 +210,9 @@ def run_followir_benchmark(
         key = ds.name if ds.name not in loaded else f"{ds.name}-{len(loaded) + 1}"
         loaded[key] = ds
     if isinstance(model, InstructEncoder):
-        encoder = model
-        if template is not None:
-            encoder = copy.copy(model)
-            encoder.template = resolve_template(None, template)
+        encoder = _with_query_settings(model, spec_fields)
     else:
-        encoder = InstructEncoder(model, device=device, template=template, batch_size=batch_size, backend=backend,
-                                  quantize=quantize)
+        encoder = InstructEncoder(spec, batch_size=batch_size)
     out = Path(out_dir).expanduser() if out_dir is not None else None
     if cache_dir is None and out is not None:
         cache_dir = out / CACHE_DIRNAME
@@ -194,9 +233,13 @@ def run_followir_benchmark(
         datasets={n: {"source": ds.source, "revision": ds.revision, "official": official[n]}
                   for n, ds in loaded.items()},
         wall_time_s=0.0,
-        table=markdown_table(encoder.model_name, encoder.template.template, results, official),
+        table=markdown_table(encoder.model_name, encoder.template.template, results, official,
+                             split=_split_note(encoder)),
         backend=encoder.backend,
         quantize=encoder.quantize,
+        spec=encoder.spec.to_config(),
+        parser=encoder.parser,
+        exclusion_weight=encoder.exclusion_weight,
     )
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)

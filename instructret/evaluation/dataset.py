@@ -16,7 +16,7 @@ The rows arrive in one of two layouts, both used on the Hugging Face hub:
 :func:`build_dataset` turns either into the same :class:`FollowIRDataset`, raising
 :class:`~instructret.errors.InputError` (file, row, field) for anything malformed. Rows that refer to a
 query or document the set does not have are excluded and reported (see
-:mod:`~instructret.evaluation.references`).
+:mod:`~instructret.evaluation.dangling_rows`).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from instructret.data.jsonl import parse_record
 from instructret.errors import InputError
-from instructret.evaluation.references import (
+from instructret.evaluation.dangling_rows import (
     NO_CANDIDATES,
     Exclusion,
     ExclusionLog,
@@ -122,7 +122,7 @@ class FollowIRDataset:
         top_ranked: Query id -> candidate document ids to rerank, in file order.
         changed_docs: Query id -> documents whose relevance changed (mteb's ``qrel_diff``).
         excluded: Rows left out because they refer to a missing query or document, or queries without
-            candidates (see :mod:`~instructret.evaluation.references`).
+            candidates (see :mod:`~instructret.evaluation.dangling_rows`).
     """
 
     name: str
@@ -303,7 +303,7 @@ def build_dataset(
         locations: Table name -> human-readable location, for errors that concern a whole table.
 
     Rows that refer to a query or document the set does not have are left out and listed in the dataset's
-    ``excluded`` (see :mod:`~instructret.evaluation.references`).
+    ``excluded`` (see :mod:`~instructret.evaluation.dangling_rows`).
 
     Raises:
         InputError: For a missing table or field, a bad value, or when nothing is left to score.

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from instructret.encoder import InstructEncoder
+from instructret.encoder import InstructEncoder, QueryPlan
 from instructret.evaluation.cache import EmbeddingCache, encode_documents_cached, model_fingerprint
 from instructret.evaluation.dataset import FollowIRDataset
 from instructret.evaluation.measures import MAP_1000, NDCG_5, P_MRR, PMRR_QUERIES, json_ready, mean
@@ -47,10 +47,12 @@ class FollowIRResult:
             ``scored_og`` (the queries the p-MRR and the og MAP/nDCG means are taken over; ``scored_pmrr``
             0: p-MRR is undefined) and ``excluded_rows`` (rows left out for dangling references; listed in
             ``excluded``).
-        excluded: The dataset's exclusions (see :mod:`~instructret.evaluation.references`), as dicts.
+        excluded: The dataset's exclusions (see :mod:`~instructret.evaluation.dangling_rows`), as dicts.
         timings: Seconds spent encoding documents, encoding queries, and scoring.
         docs_encoded: Distinct document texts the model encoded in this call (0 when all were cached).
         docs_cached: Distinct candidate document texts served from the cache.
+        splits: Query id -> ``{"og": split, "changed": split}``: how each instruction was read (``{"wanted",
+            "excluded"}``), None where the instruction was not split (exclusion weight 0).
         og_run: ``{query: {doc: score}}`` under the original instruction (not in :meth:`to_dict`).
         changed_run: The same under the changed instruction (not in :meth:`to_dict`).
     """
@@ -64,6 +66,7 @@ class FollowIRResult:
     docs_encoded: int
     docs_cached: int
     excluded: list[dict[str, Any]] = field(default_factory=list)
+    splits: dict[str, dict[str, Any]] = field(default_factory=dict)
     og_run: dict[str, dict[str, float]] = field(repr=False, default_factory=dict)
     changed_run: dict[str, dict[str, float]] = field(repr=False, default_factory=dict)
 
@@ -80,6 +83,10 @@ def _top(scores: np.ndarray, doc_ids: list[str], k: int) -> dict[str, float]:
         keep = np.argpartition(-scores, k - 1)[:k]
         return {doc_ids[i]: float(scores[i]) for i in keep}
     return {d: float(s) for d, s in zip(doc_ids, scores, strict=True)}
+
+
+def _split_record(plan: QueryPlan) -> dict[str, list[str]] | None:
+    return None if plan.split is None else plan.split.to_dict()
 
 
 def _judged(qrels: dict[str, dict[str, int]], qids: list[str]) -> dict[str, dict[str, int]]:
@@ -130,9 +137,12 @@ def evaluate_followir(
     queries = [dataset.queries[q] for q in qids]
     texts = [q.text for q in queries] * 2
     instructions = [q.instruction_og for q in queries] + [q.instruction_changed for q in queries]
+    plans = encoder.plan_queries(texts, instructions)
     with progress_bar(f"{dataset.name}: encoding queries", total=len(texts), disable=not show_progress) as advance:
-        query_matrix = encoder.encode_queries(texts, instructions)
+        query_matrix = encoder.encode_plans(plans)
         advance(len(texts))
+    splits = {qid: {"og": _split_record(plans[i]), "changed": _split_record(plans[len(qids) + i])}
+              for i, qid in enumerate(qids)}
     timings["encode_queries_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -172,4 +182,5 @@ def evaluate_followir(
         excluded=[e.as_dict() for e in dataset.excluded],
         og_run=og_run,
         changed_run=changed_run,
+        splits=splits,
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 from instructret.errors import InstructretError
 from instructret.evaluation.followir import FollowIRResult
 from instructret.evaluation.measures import MEASURES, P_MRR, PMRR_QUERIES, is_undefined, mean
-from instructret.evaluation.reference import OFFICIAL_SCORE, REFERENCE_PMRR, REFERENCE_SETS
+from instructret.evaluation.published_scores import OFFICIAL_SCORE, REFERENCE_PMRR, REFERENCE_SETS
 
 
 def coverage_note(official: Mapping[str, bool]) -> str:
@@ -26,11 +26,18 @@ def coverage_note(official: Mapping[str, bool]) -> str:
 
 
 def markdown_table(
-    model: str, template: str, results: Mapping[str, FollowIRResult], official: Mapping[str, bool]
+    model: str,
+    template: str,
+    results: Mapping[str, FollowIRResult],
+    official: Mapping[str, bool],
+    split: str = "",
 ) -> str:
-    """Markdown with one row per dataset (x100), then the model among the published reference rows."""
+    """Markdown with one row per dataset (x100), then the model among the published reference rows.
+
+    ``split`` describes how instructions were split (parser and exclusion weight), if they were.
+    """
     lines = [
-        f"### FollowIR: `{model}`, query template {template!r}",
+        f"### FollowIR: `{model}`, query template {template!r}" + (f", {split}" if split else ""),
         "",
         "| dataset | queries | " + " | ".join(MEASURES) + " |",
         "|---|---:|" + "---:|" * len(MEASURES),

@@ -9,12 +9,16 @@ import pytest
 from followir_helpers import TINY
 from shared_data import shared_data
 
+from instructret.encoder import InstructEncoder
 from instructret.evaluation import MAP_1000, NDCG_5, P_MRR, evaluate_followir, load_followir
 
 
 def _check(encoder, directory, caplog):
     # mteb's FollowIR tasks read the hub; LocalFollowIRTask is mteb's AbsTaskRetrieval reading local files
     from tests.support.mteb_parity import run_mteb_followir
+
+    # mteb joins the whole instruction to the query: compare the unsplit model (exclusion weight 0)
+    encoder = InstructEncoder.from_model(encoder.model, encoder.template, exclusion_weight=0)
 
     caplog.set_level(logging.ERROR, logger="mteb")
     theirs = run_mteb_followir(encoder.model, directory)
