@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markdown import Markdown
 from rich.markup import escape
 
-from instructret.cli.common import (
-    BackendOpt,
-    DeviceOpt,
-    ModelOpt,
-    QuantizeOpt,
-    TemplateOpt,
-    console,
-    err_console,
-    user_errors,
-)
-from instructret.encoder import DEFAULT_MODEL
+from instructret.cli.common import console, encoder_options, err_console, user_errors
+from instructret.cli.options import with_options
+from instructret.spec import make_spec
 
 __all__ = ["register"]
 
@@ -28,8 +20,9 @@ bench_app = typer.Typer(help="Benchmarks: FollowIR instruction following.", no_a
 
 @bench_app.command("followir")
 @user_errors
+@with_options(encoder=encoder_options())
 def followir(
-    model: ModelOpt = DEFAULT_MODEL,
+    encoder: dict[str, Any] = None,  # type: ignore[assignment]  # the spec options (with_options)
     dataset: Annotated[
         list[str] | None,
         typer.Option(
@@ -40,8 +33,6 @@ def followir(
     ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory for results.json, "
                                       "results.md and pmrr.png.")] = Path("followir-results"),
-    template: TemplateOpt = None,
-    device: DeviceOpt = None,
     batch_size: Annotated[int, typer.Option(help="Encoding batch size.", min=1)] = 32,
     cache_dir: Annotated[
         Path | None,
@@ -51,25 +42,19 @@ def followir(
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Keep embeddings in memory only.")] = False,
     revision: Annotated[str | None, typer.Option(help="Hub revision of the datasets.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
-    backend: BackendOpt = "torch",
-    quantize: QuantizeOpt = None,
 ) -> None:
     """Score a model on FollowIR (p-MRR, MAP@1000, nDCG@5) by reranking under both instructions."""
     from instructret.evaluation import run_followir_benchmark
 
     report = run_followir_benchmark(
-        model,
+        make_spec(**encoder),
         datasets=dataset or ["all"],
         out_dir=out,
-        template=template,
-        device=device,
         cache_dir=cache_dir,
         persist_cache=not no_cache,
         revision=revision,
         show_progress=not quiet,
         batch_size=batch_size,
-        backend=backend,
-        quantize=quantize,
     )
     console.print(Markdown(report.table))
     for warning in report.warnings():

@@ -11,8 +11,9 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from instructret.backends import Backend, Quantization
+from instructret.cli.options import DataclassOptions
 from instructret.errors import InstructretError
+from instructret.spec import spec_class
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -46,12 +47,6 @@ ModelOpt = Annotated[
     str, typer.Option("--model", "-m", help="Model: alias (minilm), local directory or hub id.")
 ]
 DeviceOpt = Annotated[str | None, typer.Option(help="Device (cuda, mps, cpu); default: best available.")]
-TemplateOpt = Annotated[
-    str | None,
-    typer.Option(
-        help="Query template with {query} and {instruction}; default: the model's own, else '{query} {instruction}'."
-    ),
-]
 CollectionOpt = Annotated[str, typer.Option("--collection", "-c", help="Chroma collection name.")]
 DbOpt = Annotated[
     str | None, typer.Option(help="Directory of an embedded Chroma database (default ./instructret-db).")
@@ -59,18 +54,12 @@ DbOpt = Annotated[
 UrlOpt = Annotated[
     str | None, typer.Option(help="URL of a Chroma server, e.g. http://127.0.0.1:8000 (instead of --db).")
 ]
-BackendOpt = Annotated[
-    Backend,
-    typer.Option(
-        "--backend",
-        help="Inference backend: torch, or onnx / openvino (CPU; the model is exported once and the export saved, "
-        "next to a trained model's weights or in the user cache).",
-    ),
-]
-QuantizeOpt = Annotated[
-    Quantization | None,
-    typer.Option(
-        "--quantize",
-        help="int8: run an int8-quantized export (onnx or openvino backend).",
-    ),
-]
+
+
+def encoder_options(panel: str = "Encoder") -> DataclassOptions:
+    """The options of every :class:`~instructret.spec.EncoderSpec` field (``--model/-m``, ``--backend`` ...).
+
+    The class is looked up when the options are built, so a new spec field is a new option of ``index``,
+    ``search`` and ``bench followir`` with no edit here.
+    """
+    return DataclassOptions(spec_class(), names={"model": ("--model", "-m")}, panel=panel)

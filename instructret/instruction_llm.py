@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 from pathlib import Path
 
@@ -68,6 +69,21 @@ def split_messages(text: str) -> list[dict[str, str]]:
             {"role": "user", "content": _TASK.format(text=defuse(" ".join(text.split())))}]
 
 
+def config_from_environment() -> tuple[LLMConfig, str | None]:
+    """The llm parser's model, server and cache file from ``INSTRUCTRET_PARSER_*`` variables.
+
+    Raises:
+        InstructretError: ``INSTRUCTRET_PARSER_MODEL`` is not set.
+    """
+    model = os.environ.get("INSTRUCTRET_PARSER_MODEL")
+    if not model:
+        raise InstructretError("the llm instruction parser needs a model: set INSTRUCTRET_PARSER_MODEL (and "
+                               "INSTRUCTRET_PARSER_BASE_URL for a local OpenAI-compatible server), or pass "
+                               "config=LLMConfig(model=...)")
+    return (LLMConfig(model=model, base_url=os.environ.get("INSTRUCTRET_PARSER_BASE_URL") or None),
+            os.environ.get("INSTRUCTRET_PARSER_CACHE") or None)
+
+
 class LLMInstructionParser(InstructionParser):
     """Splits instructions with an OpenAI-compatible chat model, cached by text, with the rules as fall-back.
 
@@ -77,8 +93,13 @@ class LLMInstructionParser(InstructionParser):
             answers in memory only. A file written for another model or prompt version is ignored.
         client: An existing client to share (its config wins); the parser then does not close it.
 
+    Without a config or a client (``--parser llm`` on the command line, or ``parser="llm"`` in a spec), the
+    model is read from the environment: ``INSTRUCTRET_PARSER_MODEL`` (required), ``INSTRUCTRET_PARSER_BASE_URL``
+    (an OpenAI-compatible server, e.g. ``http://127.0.0.1:8080/v1``) and ``INSTRUCTRET_PARSER_CACHE`` (a JSON
+    cache file).
+
     Raises:
-        InstructretError: If neither a config nor a client is given.
+        InstructretError: If there is no config, no client and no ``INSTRUCTRET_PARSER_MODEL``.
     """
 
     name = "llm"
@@ -86,7 +107,8 @@ class LLMInstructionParser(InstructionParser):
     def __init__(self, config: LLMConfig | None = None, cache_path: str | Path | None = None,
                  client: JsonLLM | None = None):
         if config is None and client is None:
-            raise InstructretError("the llm instruction parser needs an LLMConfig (config=LLMConfig(model=...))")
+            config, env_cache = config_from_environment()
+            cache_path = cache_path or env_cache
         self._own_client = client is None
         self._client = client
         self.config = client.config if client is not None else config

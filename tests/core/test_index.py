@@ -115,5 +115,5 @@ def test_bad_urls():
 
 
 def test_bad_collection_name_is_user_error(tmp_path, minilm):
-    with pytest.raises(InstructretError, match="cannot open Chroma collection 'x'"):
+    with pytest.raises(InstructretError, match="invalid collection name 'x'"):
         InstructIndex(encoder=minilm, collection="x", path=tmp_path / "db")

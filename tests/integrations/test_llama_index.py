@@ -60,8 +60,9 @@ def test_embedding_embeds_given_text_and_bundles_the_instruction(minilm, embed_m
                                atol=1e-6)
     bundle = embed_model.query_bundle(QUERY, CLI_ONLY)
     assert bundle.query_str == QUERY
-    assert bundle.embedding_strs == [minilm.template.format(QUERY, CLI_ONLY)] == [f"{QUERY} {CLI_ONLY}"]
-    assert embed_model.query_bundle(QUERY).embedding_strs == [QUERY]
+    # the bundle carries the instructed vector itself (a string could not carry what is subtracted)
+    np.testing.assert_array_equal(bundle.embedding, minilm.encode_queries([QUERY], CLI_ONLY)[0].tolist())
+    np.testing.assert_array_equal(embed_model.query_bundle(QUERY).embedding, minilm.encode_queries([QUERY])[0])
 
 
 def test_text_embeddings_are_batched(minilm, monkeypatch):
@@ -100,7 +101,7 @@ async def test_async_retrieval_matches_sync(memory_index):
     assert ranking(await default.aretrieve(QUERY, instruction=""))[0] == "quillpad"
 
 
-def test_cache_is_keyed_on_the_instructed_text(minilm):
+def test_instructed_vectors_bypass_the_text_cache(minilm):
     cache = SimpleKVStore()
     embed_model = InstructEmbedding(encoder=minilm, embeddings_cache=cache)
     index = VectorStoreIndex.from_documents(documents(), embed_model=embed_model)
@@ -110,9 +111,11 @@ def test_cache_is_keyed_on_the_instructed_text(minilm):
     plain = ranking(retriever.retrieve(QUERY))
     # Same query string, three instructions, one process, one cache: three different rankings.
     assert (cli[0], libraries[0], plain[0]) == ("mdcat", "pymarkdown-lib", "quillpad")
+    # the query vectors come in the bundles, so the cache holds document texts only: no query string can stand
+    # for an instructed query there, and none leaks between instructions
     keys = set(cache.get_all(collection="embeddings"))
-    assert {f"{QUERY} {CLI_ONLY}", f"{QUERY} {LIBRARIES_ONLY}", QUERY} <= keys
-    # A second round is served from the cache and still tells the instructions apart.
+    assert keys and QUERY not in keys and not any(k.startswith(QUERY) for k in keys)
+    # A second round still tells the instructions apart.
     assert ranking(retriever.retrieve(QUERY, instruction=CLI_ONLY)) == cli
     assert ranking(retriever.retrieve(QUERY, instruction=LIBRARIES_ONLY)) == libraries
 
