@@ -76,7 +76,7 @@ class FacetSynthConfig:
     cache_dir: Path | None = None
     max_seq_length: int | None = 128
     device: str | None = None
-    general_ratio: float = 0.0
+    general_ratio: float = 1.0
     show_progress: bool = True
 
     def __post_init__(self) -> None:

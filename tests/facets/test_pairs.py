@@ -12,6 +12,7 @@ VOCAB = load_vocabulary("debtags")
 
 def run(corpus, out, **kw):
     kw.setdefault("max_pairs", None)
+    kw.setdefault("general_ratio", 0.0)  # dual-view pairs only, unless a test asks for general pairs
     return synthesize_facet_pairs(FacetSynthConfig(corpus=corpus, out=out, show_progress=False, **kw))
 
 
