@@ -219,7 +219,7 @@ def train_config(cond: Condition, s: AblationSettings, pairs: Path, seed: int, o
     shared = dict(output_dir=output_dir, model=s.model, max_steps=s.steps, batch_size=s.batch_size, lr=s.lr,
                   warmup_ratio=s.warmup_ratio, max_seq_length=s.max_seq_length, seed=seed, template=s.template,
                   device=s.device, save_steps=s.save_steps, show_progress=s.show_progress, logging_steps=10,
-                  general_ratio=0.0, styles=s.styles, split=False, parser=s.parser,
+                  general_ratio=0.0, styles=s.styles, style_mix=False, split=False, parser=s.parser,
                   exclusion_weight=s.exclusion_weight)
     return TrainConfig(**{**shared, **cond.train(s, pairs)})
 

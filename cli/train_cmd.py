@@ -42,7 +42,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Fine-tune an encoder on dual-view pairs so that it follows instructions.
 
-        Defaults are the gentle recipe (lr 5e-6, 2 epochs); pass --general to keep topical quality.
+        Defaults are the recommended recipe: split-aware, every instruction style, one general pair per
+        dual-view pair (rows of kind general in the pairs file, or --general), 30 steps of batch 16 at lr 4e-5.
         Ctrl-C saves a checkpoint; rerun with --resume to continue. Multi-GPU: run the same command under
         `torchrun --nproc_per_node N -m instructret.cli.app train ...` or `accelerate launch`.
         """

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import shutil
 from collections.abc import Sequence
@@ -265,7 +266,20 @@ def _build_loss(config: TrainConfig, model: Any, excluded_columns: int = 0) -> A
     return MultipleNegativesRankingLoss(model, scale=config.scale, gather_across_devices=config.gather_across_devices)
 
 
-def _training_args(config: TrainConfig, device: str, has_evaluator: bool) -> SentenceTransformerTrainingArguments:
+def step_budget(config: TrainConfig, rows_per_epoch: int) -> int | None:
+    """The optimizer steps to run: ``max_steps``, unless ``epochs`` end first (None: train by epochs).
+
+    One epoch is ``ceil(rows / batch)`` batches, shared out over the processes of a multi-device run.
+    """
+    if config.max_steps is None:
+        return None
+    world = max(1, int(os.environ.get("WORLD_SIZE", "1")))
+    per_epoch = math.ceil(math.ceil(rows_per_epoch / config.batch_size) / world)
+    return None if config.epochs * per_epoch <= config.max_steps else config.max_steps
+
+
+def _training_args(config: TrainConfig, device: str, has_evaluator: bool,
+                   max_steps: int | None = None) -> SentenceTransformerTrainingArguments:
     precision = _precision(config, device)
     # transformers 5 renamed gradient_checkpointing (the old name warns even when False).
     fields = SentenceTransformerTrainingArguments.__dataclass_fields__
@@ -274,7 +288,7 @@ def _training_args(config: TrainConfig, device: str, has_evaluator: bool) -> Sen
         **{checkpointing: config.gradient_checkpointing},
         output_dir=str(config.output_dir / CHECKPOINTS),
         num_train_epochs=config.epochs,
-        max_steps=config.max_steps or -1,
+        max_steps=max_steps or -1,
         per_device_train_batch_size=config.batch_size,
         learning_rate=config.lr,
         warmup_steps=config.warmup_ratio,  # a float in [0, 1) is a ratio of the total steps
@@ -364,7 +378,7 @@ def train_dual_view(config: TrainConfig, callbacks: Sequence[TrainerCallback] = 
     model.model_card_data.widget = _widget(train_dataset)
     trainer = DualViewTrainer(
         model=model,
-        args=_training_args(config, device, evaluator is not None),
+        args=_training_args(config, device, evaluator is not None, step_budget(config, tset.layout.rows_per_epoch)),
         train_dataset=train_dataset,
         loss=_build_loss(config, model, tset.excluded_columns),
         evaluator=evaluator,

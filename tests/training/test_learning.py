@@ -24,7 +24,7 @@ def test_dual_view_training_beats_the_base_model_on_held_out_pairs(tmp_path):
     result = train_dual_view(TrainConfig(
         pairs=[write_jsonl(tmp_path / "train.jsonl", make_pairs(TRAIN_TOPICS[:4]))],  # 16 pairs, 4 attributes
         output_dir=tmp_path / "model", model="minilm", device="cpu", epochs=4, batch_size=8, lr=2e-4,
-        warmup_ratio=0.0, max_seq_length=48, seed=42, show_progress=False, logging_steps=1,
+        warmup_ratio=0.0, max_seq_length=48, seed=42, show_progress=False, logging_steps=1, split=False,
     ))
     assert result.global_step == 16
     trained = InstructEncoder(str(result.output_dir), device="cpu", exclusion_weight=0)

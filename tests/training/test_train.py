@@ -150,7 +150,7 @@ def test_cached_loss_and_gradient_checkpointing_train_like_the_plain_loss(data):
     cfg.update(hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
     (base / "config.json").write_text(json.dumps(cfg))
 
-    common = dict(model=str(base), max_steps=2, eval_dir=None)
+    common = dict(model=str(base), max_steps=2, eval_dir=None, split=False)  # the cached loss has no split yet
     plain = train_dual_view(_config(data, data["root"] / "plain", **common))
     cached = train_dual_view(_config(data, data["root"] / "cached", cached=True, mini_batch_size=3,
                                      gradient_checkpointing=True, **common))

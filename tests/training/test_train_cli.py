@@ -110,6 +110,8 @@ def test_every_train_config_field_is_an_option_with_its_default_and_help():
     for flag in ("--output", "-o", "--model", "-m", "--warmup", "--general-ratio", "--styles", "--style-mix",
                  "--no-progress", "--precision", "--eval-dir", "--resume", "--overwrite", "--template"):
         assert flag in said, flag
-    assert "Peak learning rate. [default: 5e-06]" in said and "[default: 3.0]" in said
+    assert "Peak learning rate. [default: 4e-05]" in said and "[default: 1.0]" in said
+    for flag in ("--split", "--no-split", "--parser", "--exclusion-weight", "--style-mix"):
+        assert flag in said, flag
     assert "auto|fp32|fp16|bf16" in said and "dual|original" in said
-    assert "(overrides --epochs when set)" in said  # a field named in the help is shown as its flag
+    assert "or when --epochs are done if that comes first" in said  # a field named in the help is shown as its flag
