@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from instructret.training.config import TrainConfig, TrainingInterrupted, TrainResult
     from instructret.training.dataset import ORIGINAL_STYLE, DataStats, TrainingSet, build_training_set
+    from instructret.training.resume import is_main_process
     from instructret.training.sampler import BatchLayout, DualViewBatchSampler
-    from instructret.training.trainer import DualViewTrainer, is_main_process, train_dual_view
+    from instructret.training.trainer import DualViewTrainer, train_dual_view
 
 _MODULE_OF = {
     "ORIGINAL_STYLE": "dataset",
@@ -26,7 +27,7 @@ _MODULE_OF = {
     "TrainingInterrupted": "config",
     "TrainingSet": "dataset",
     "build_training_set": "dataset",
-    "is_main_process": "trainer",
+    "is_main_process": "resume",
     "train_dual_view": "trainer",
 }
 

@@ -13,7 +13,6 @@ import math
 import os
 import shutil
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
@@ -22,7 +21,6 @@ from sentence_transformers.sentence_transformer.losses import (
     MultipleNegativesRankingLoss,
 )
 from transformers import PrinterCallback, ProgressCallback, TrainerCallback
-from transformers.trainer_utils import get_last_checkpoint
 
 from instructret.encoder import load_sentence_transformer, pick_device, resolve_model_path
 from instructret.errors import InstructretError
@@ -36,24 +34,21 @@ from instructret.training.callbacks import (
     progress_mode,
     stop_on_sigint,
 )
-from instructret.training.config import (
-    RESUME_KEY_DEFAULTS,
-    RESUME_KEYS,
-    TrainConfig,
-    TrainingInterrupted,
-    TrainResult,
-)
+from instructret.training.config import TrainConfig, TrainingInterrupted, TrainResult
 from instructret.training.dataset import ORIGINAL_STYLE, build_training_set
 from instructret.training.model_card import write_model_card, write_training_metadata
+from instructret.training.resume import (  # noqa: F401 - is_main_process is re-exported
+    CHECKPOINTS,
+    RUN_CONFIG,
+    checkpoint_to_resume,
+    is_main_process,
+    run_record,
+)
 from instructret.training.sampler import BatchLayout, DualViewBatchSampler
 from instructret.training.split_loss import SplitQueryLoss
 
 logger = logging.getLogger(__name__)
 
-#: Subdirectory of the output directory that holds resumable checkpoints.
-CHECKPOINTS = "checkpoints"
-#: File in the checkpoints directory recording the settings of the run being checkpointed.
-RUN_CONFIG = "run_config.json"
 #: File in the checkpoints directory with the base model's dev metrics (so a resumed run still reports them).
 DEV_BEFORE = "dev_before.json"
 
@@ -84,11 +79,6 @@ class DualViewTrainer(SentenceTransformerTrainer):
         return DualViewBatchSampler(
             dataset, batch_size, drop_last, valid_label_columns, generator, seed, layout=self.layout
         )
-
-
-def is_main_process() -> bool:
-    """Whether this is the main process of a torchrun / accelerate launch (always True in a single process)."""
-    return int(os.environ.get("RANK", "0")) == 0
 
 
 def _training_device(config: TrainConfig) -> str:
@@ -146,52 +136,6 @@ def _check_options(config: TrainConfig) -> None:
     check_split(config)
     if config.resume and config.overwrite:
         raise InstructretError("--resume and --overwrite contradict each other; pick one")
-
-
-def _run_record(config: TrainConfig, files: list[dict[str, Any]]) -> dict[str, Any]:
-    settings = config.to_dict()
-    record = {key: settings[key] for key in RESUME_KEYS}
-    record["pairs"] = [str(Path(p).resolve()) for p in config.pairs]
-    record["general"] = str(config.general.resolve()) if config.general else None
-    record["data"] = [{k: f[k] for k in ("role", "sha256")} for f in files]
-    return record
-
-
-def _checkpoint_to_resume(config: TrainConfig, record: dict[str, Any]) -> Path | None:
-    """Decide, from the output directory and the flags, whether to resume, start afresh or refuse."""
-    out = config.output_dir
-    ckpt_dir = out / CHECKPOINTS
-    latest = get_last_checkpoint(str(ckpt_dir)) if ckpt_dir.is_dir() else None
-    finished = (out / "modules.json").is_file()
-    if config.overwrite:
-        if ckpt_dir.is_dir() and is_main_process():  # one process deletes
-            shutil.rmtree(ckpt_dir, ignore_errors=True)
-        return None
-    if config.resume:
-        if latest is None:
-            if finished:
-                raise InstructretError(f"{out} holds a finished model and no checkpoint to resume; "
-                                       "use --overwrite to train again")
-            logger.warning("no checkpoint in %s: starting from step 0", ckpt_dir)
-            return None
-        saved_path = ckpt_dir / RUN_CONFIG
-        saved = json.loads(saved_path.read_text()) if saved_path.is_file() else None
-        if saved is not None:  # a run checkpointed before a key existed was made with its old value
-            saved = {**RESUME_KEY_DEFAULTS, **saved}
-        if saved is not None and saved != record:
-            diff = sorted(k for k in {*saved, *record} if saved.get(k) != record.get(k))
-            raise InstructretError(
-                f"cannot resume {latest}: these settings differ from the checkpointed run: {', '.join(diff)}"
-                " (rerun with the original settings, or --overwrite to start over)"
-            )
-        return Path(latest)
-    if latest is not None:
-        step = Path(latest).name.split("-")[-1]
-        raise InstructretError(f"{out} holds checkpoints of an unfinished run (step {step}): pass --resume to "
-                               "continue it or --overwrite to start over")
-    if finished:
-        raise InstructretError(f"{out} already holds a trained model; pass --overwrite to replace it")
-    return None
 
 
 def _logged_eval(log_history: list[dict[str, Any]], step: int, name: str) -> dict[str, float] | None:
@@ -355,8 +299,8 @@ def train_dual_view(config: TrainConfig, callbacks: Sequence[TrainerCallback] = 
     if not tset.stats.general_per_epoch:
         logger.warning("no general pairs: dual-view pairs alone tend to lower topical quality (write them into "
                        "the pairs file with `instructret facets synth --general-ratio`, or pass --general)")
-    record = _run_record(config, tset.stats.files)
-    resume_from = _checkpoint_to_resume(config, record)
+    record = run_record(config, tset.stats.files)
+    resume_from = checkpoint_to_resume(config, record)
 
     model = load_sentence_transformer(config.model, device=device)
     # --max-seq-length caps training inputs only: evaluation and the saved model keep the model's own limit.
