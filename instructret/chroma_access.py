@@ -118,8 +118,9 @@ def check_collection_name(name: str) -> str:
     """
     problem = None
     if not _NAME_RE.fullmatch(name or ""):
-        problem = ("expected 3-512 characters from [a-zA-Z0-9._-], starting and ending with a letter or "
-                   "digit")
+        # Chroma's own wording
+        problem = "expected a name containing 3-512 characters from [a-zA-Z0-9._-], starting and ending with a " \
+                  "character in [a-zA-Z0-9]"
     elif ".." in name:
         problem = "two consecutive periods are not allowed"
     else:
