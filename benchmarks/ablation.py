@@ -440,11 +440,16 @@ def run_ablation(s: AblationSettings, conditions: Sequence[str] = MAIN, title: s
 
 
 def row_descriptions(conditions: Sequence[str]) -> dict[str, str]:
-    """Table row -> what it is (the condition's training, and how its queries are made)."""
+    """Table row -> what it is (the condition's training, and how its queries are made).
+
+    ``conditions`` may name conditions or table rows (results.json lists rows).
+    """
     out = {}
+    rows = {row: (cond, mode) for cond in CONDITIONS.values() for row, mode in cond.rows()}
     for name in conditions:
-        cond = CONDITIONS[name]
-        for row, mode in cond.rows():
+        pairs = CONDITIONS[name].rows() if name in CONDITIONS else ((name, rows[name][1]),)
+        for row, mode in pairs:
+            cond = CONDITIONS[name] if name in CONDITIONS else rows[name][0]
             out[row] = cond.description + ("; queried with the split" if mode == "split" and cond.queries else "")
     return out
 
@@ -482,7 +487,8 @@ def write_report(s: AblationSettings, conditions: Sequence[str], runs: list[dict
     files["results.md"].write_text(table)
     files["results.json"].write_text(json.dumps(json_ready({
         "benchmark": "ablation", "title": title, "command": " ".join(sys.argv), "settings": _settings_dict(s),
-        "conditions": descriptions, "summary": summary, "runs": runs,
+        "conditions": {n: CONDITIONS[n].description for n in conditions}, "rows": descriptions,
+        "summary": summary, "runs": runs,
         "device": device, "sum_of_run_times_s": run_s, "sum_of_cpu_times_s": cpu_s,
         "wall_time_s_this_invocation": wall_s,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
