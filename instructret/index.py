@@ -8,7 +8,8 @@ config, so ``client.get_collection(name)`` in a new process rebuilds the same en
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from chromadb.utils.embedding_functions import register_embedding_function
 
 from instructret.chroma_access import (
     DEFAULT_DB,
+    check_collection_name,
     check_k,
     check_where,
     collection_space,
@@ -28,82 +30,93 @@ from instructret.chroma_access import (
     require_collection,
     score_from_distance,
 )
+from instructret.db_lock import WriteGuard, fresh_persistent_client
 from instructret.encoder import DEFAULT_MODEL, InstructEncoder
 from instructret.errors import InstructretError
+from instructret.model_match import check_collection_model, record_collection_model, weights_fingerprint
 from instructret.progress import progress_bar
+from instructret.spec import EncoderSpec, make_spec, spec_from_config
 
 __all__ = ["DEFAULT_COLLECTION", "DEFAULT_DB", "Hit", "InstructEmbeddingFunction", "InstructIndex", "make_client",
            "shared_encoder"]
 
 DEFAULT_COLLECTION = "instructret"
 
-_ENCODERS: dict[tuple[str, str | None, str | None, str, str | None], InstructEncoder] = {}
+_ENCODERS: dict[EncoderSpec, InstructEncoder] = {}
 _ENCODERS_LOCK = threading.Lock()
 
 
-def shared_encoder(
-    model: str,
-    device: str | None = None,
-    template: str | None = None,
-    backend: str = "torch",
-    quantize: str | None = None,
-) -> InstructEncoder:
-    """Load an encoder once per process, so rebuilt embedding functions don't reload the model."""
-    key = (model, device, template, backend, quantize)
+def shared_encoder(spec: EncoderSpec | str | None = None, **spec_fields: Any) -> InstructEncoder:
+    """Load an encoder once per process and spec, so rebuilt embedding functions don't reload the model.
+
+    Args:
+        spec: The encoder's spec, or a model name (the default model when None).
+        **spec_fields: Fields of :class:`~instructret.spec.EncoderSpec` overriding those of ``spec``.
+    """
+    key = make_spec(model=spec, **spec_fields) if isinstance(spec, str) else make_spec(spec, **spec_fields)
     with _ENCODERS_LOCK:
         if key not in _ENCODERS:
-            _ENCODERS[key] = InstructEncoder(model, device=device, template=template, backend=backend,
-                                             quantize=quantize)
+            _ENCODERS[key] = InstructEncoder(key)
         return _ENCODERS[key]
+
+
+def remember_encoder(encoder: InstructEncoder, spec: EncoderSpec | None = None) -> None:
+    """Let :func:`shared_encoder` find ``encoder`` under ``spec`` (default: its own) instead of loading it again."""
+    with _ENCODERS_LOCK:
+        _ENCODERS.setdefault(spec or encoder.spec, encoder)
 
 
 @register_embedding_function
 class InstructEmbeddingFunction(EmbeddingFunction[Documents]):
     """A Chroma embedding function backed by :class:`InstructEncoder`.
 
-    ``__call__`` embeds documents (no instruction); ``embed_query`` embeds queries with ``instruction``.
+    ``__call__`` embeds documents (no instruction); ``embed_query`` embeds queries with ``instruction`` (split
+    into wanted and excluded clauses, see :class:`InstructEncoder`) and ``exclude``. The persisted config is
+    the encoder's :class:`~instructret.spec.EncoderSpec` plus the instruction, so ``get_collection`` in a new
+    process rebuilds the same function.
 
     Args:
-        model: Alias, local directory or hub id of the encoder.
+        model: An :class:`~instructret.spec.EncoderSpec`, or the model (alias, local directory or hub id).
         instruction: Instruction applied to every query embedded through Chroma's ``query_texts``.
-        template: Query template override (default: the model's own, else ``"{query} {instruction}"``).
-        device: Torch device, or None for the best available.
-        encoder: An already loaded encoder to use instead of loading ``model``.
-        backend: ``"torch"``, ``"onnx"`` or ``"openvino"`` (see :class:`InstructEncoder`); taken from
-            ``encoder`` when one is given.
-        quantize: None or ``"int8"``; taken from ``encoder`` when one is given.
+        exclude: Texts every such query excludes, added to what the instruction excludes.
+        encoder: An already loaded encoder to use instead of loading one (its spec is then persisted).
+        **spec_fields: Other :class:`~instructret.spec.EncoderSpec` fields (``template``, ``device``,
+            ``backend``, ``quantize``, ``parser``, ``exclusion_weight`` ...).
     """
 
     def __init__(
         self,
-        model: str = DEFAULT_MODEL,
+        model: str | EncoderSpec = DEFAULT_MODEL,
         instruction: str | None = None,
-        template: str | None = None,
-        device: str | None = None,
+        exclude: Sequence[str] | None = None,
         encoder: InstructEncoder | None = None,
-        backend: str = "torch",
-        quantize: str | None = None,
+        **spec_fields: Any,
     ):
-        self.model = model
         self.instruction = instruction
-        self.template = template
-        self.device = device
-        self.encoder = encoder or shared_encoder(model, device, template, backend, quantize)
-        self.backend = getattr(self.encoder, "backend", backend)
-        self.quantize = getattr(self.encoder, "quantize", quantize)
+        self.exclude = list(exclude) if exclude else None
         if encoder is not None:
+            self.encoder = encoder
+            self.spec = encoder.spec
             # Chroma rebuilds the function from get_config() when it opens a collection: let that find this
             # encoder instead of loading (or exporting) the same model a second time.
-            with _ENCODERS_LOCK:
-                _ENCODERS.setdefault((model, device, template, self.backend, self.quantize), encoder)
+            remember_encoder(encoder)
+        else:
+            self.spec = make_spec(model=model, **spec_fields) if isinstance(model, str) else make_spec(
+                model, **spec_fields)
+            self.encoder = shared_encoder(self.spec)
+
+    @property
+    def model(self) -> str:
+        """The model, as the spec names it."""
+        return self.spec.model
 
     def __call__(self, input: Documents) -> Embeddings:  # noqa: A002 (Chroma's signature)
         """Embed documents, without any instruction."""
         return list(self.encoder.encode_documents(list(input)))
 
     def embed_query(self, input: Documents) -> Embeddings:  # noqa: A002
-        """Embed queries with this function's instruction."""
-        return list(self.encoder.encode_queries(list(input), self.instruction))
+        """Embed queries with this function's instruction and exclusions."""
+        return list(self.encoder.encode_queries(list(input), self.instruction, exclude=self.exclude))
 
     @staticmethod
     def name() -> str:
@@ -119,28 +132,27 @@ class InstructEmbeddingFunction(EmbeddingFunction[Documents]):
         return ["cosine", "ip", "l2"]
 
     def get_config(self) -> dict[str, Any]:
-        """JSON-serializable settings that rebuild this function."""
-        config = {
-            "model": self.model,
-            "instruction": self.instruction,
-            "template": self.template,
-            "device": self.device,
-        }
-        if self.backend != "torch":  # torch collections keep the config they always had
-            config.update(backend=self.backend, quantize=self.quantize)
-        return config
+        """JSON-serializable settings that rebuild this function: the spec, the instruction and exclusions.
+
+        ``weights`` (a hash of the weight files, see :mod:`instructret.model_match`) lets a rebuild notice that
+        the model's directory now holds other weights.
+        """
+        return {**self.spec.to_config(), "instruction": self.instruction, "exclude": self.exclude,
+                "weights": weights_fingerprint(self.encoder)}
 
     @staticmethod
     def build_from_config(config: dict[str, Any]) -> InstructEmbeddingFunction:
-        """Rebuild from :meth:`get_config` output (Chroma calls this on ``get_collection``)."""
-        return InstructEmbeddingFunction(
-            model=config.get("model") or DEFAULT_MODEL,
-            instruction=config.get("instruction"),
-            template=config.get("template"),
-            device=config.get("device"),
-            backend=config.get("backend") or "torch",
-            quantize=config.get("quantize"),
-        )
+        """Rebuild from :meth:`get_config` output (Chroma calls this on ``get_collection``).
+
+        Configs written before the spec carry a subset of its fields; the rest take their defaults.
+
+        Raises:
+            ModelMismatchError: The config's model now has other weights than those it recorded.
+        """
+        ef = InstructEmbeddingFunction(spec_from_config(config), instruction=config.get("instruction"),
+                                       exclude=config.get("exclude"))
+        check_collection_model(config, ef.encoder)  # the same check as every search (instructret.model_match)
+        return ef
 
     def validate_config_update(self, old_config: dict[str, Any], new_config: dict[str, Any]) -> None:
         """Refuse to switch models on an existing collection: its vectors would no longer match."""
@@ -171,19 +183,24 @@ class InstructIndex:
     """Instructed search over a Chroma collection.
 
     Args:
-        encoder: The encoder to use; None loads ``model``.
+        encoder: The encoder to use, or the :class:`~instructret.spec.EncoderSpec` of one to load (None: the
+            default model, or the one ``spec_fields`` name).
         collection: Collection name; created in cosine space if missing (unless ``create`` is False).
         path: Directory of an embedded Chroma database (the default, ``./instructret-db``).
         url: URL of a Chroma server (``http://host:port``), instead of ``path``.
         client: An existing Chroma client, instead of ``path``/``url``.
-        model: Model to load when ``encoder`` is None.
         create: False opens only an existing database and collection (for searching) and creates nothing.
-        backend: Backend of the model loaded when ``encoder`` is None (``"torch"``, ``"onnx"``, ``"openvino"``).
-        quantize: None or ``"int8"``, for the model loaded when ``encoder`` is None.
+        allow_model_mismatch: Open a collection indexed with another model anyway (see
+            :func:`~instructret.model_match.check_collection_model`), with a note instead of an error.
+        write_wait: Seconds a write waits for another process writing to the same embedded database
+            (see :mod:`instructret.db_lock`); 0 fails at once with :class:`~instructret.db_lock.DbBusyError`.
+        **spec_fields: :class:`~instructret.spec.EncoderSpec` fields (``model``, ``backend``, ``quantize``,
+            ``exclusion_weight`` ...) of the encoder loaded when ``encoder`` is not an encoder.
 
     Raises:
         InstructretError: The database, server or collection cannot be opened (or, with ``create=False``,
             does not exist); checked before the model loads.
+        ModelMismatchError: The collection holds vectors of another model (unless ``allow_model_mismatch``).
 
     Example:
         >>> index = InstructIndex(path="/tmp/db", collection="packages")
@@ -194,22 +211,31 @@ class InstructIndex:
 
     def __init__(
         self,
-        encoder: InstructEncoder | None = None,
+        encoder: InstructEncoder | EncoderSpec | None = None,
         collection: str = DEFAULT_COLLECTION,
         path: str | Path | None = None,
         url: str | None = None,
         client: chromadb.api.ClientAPI | None = None,
-        model: str = DEFAULT_MODEL,
         create: bool = True,
-        backend: str = "torch",
-        quantize: str | None = None,
+        allow_model_mismatch: bool = False,
+        write_wait: float = 0.0,
+        **spec_fields: Any,
     ):
+        check_collection_name(collection)  # before anything is opened or created
+        self._guard = WriteGuard.before_open(path, url, client)  # see instructret.db_lock
         self.client = client or make_client(path, url, create=create)
+        self._guard.attach(self.client)
+        self.write_wait = write_wait
         if not create:
             require_collection(self.client, collection)
-        self.encoder = encoder or shared_encoder(model, backend=backend, quantize=quantize)
-        ef = InstructEmbeddingFunction(model=self._model_ref(), encoder=self.encoder,
-                                       template=self.encoder.template.template)
+        if isinstance(encoder, InstructEncoder):
+            self.encoder = encoder
+        else:
+            self.encoder = shared_encoder(encoder, **spec_fields)
+        # Persist an absolute path for local models so get_collection works from any directory.
+        persisted = make_spec(self.encoder.spec, model=self._model_ref())
+        remember_encoder(self.encoder, persisted)
+        ef = InstructEmbeddingFunction(persisted)
         try:
             if create:
                 self.collection = self.client.get_or_create_collection(
@@ -223,6 +249,9 @@ class InstructIndex:
             raise InstructretError(f"cannot open Chroma collection {collection!r}: {exc}") from exc
         # an existing collection keeps the space it was created with, whatever was asked for
         self.space = collection_space(self.collection)
+        self._ef = ef
+        if self.collection.count() > 0:  # stored vectors from another model would make every search wrong
+            check_collection_model(self.collection, self.encoder, allow_mismatch=allow_model_mismatch)
 
     def _model_ref(self) -> str:
         # Persist an absolute path for local models so get_collection works from any directory.
@@ -230,6 +259,25 @@ class InstructIndex:
 
     def __len__(self) -> int:
         return self.collection.count()
+
+    @contextmanager
+    def writing(self, wait: float | None = None) -> Iterator[None]:
+        """Hold the write lock of an embedded database for a block of writes (see :mod:`instructret.db_lock`).
+
+        Args:
+            wait: Seconds to wait for another writing process (default: ``write_wait``); 0 fails at once.
+
+        Raises:
+            DbBusyError: Another process is writing to the database.
+        """
+        with self._guard.writing(self._reopen, self.write_wait if wait is None else wait):
+            record_collection_model(self.collection, self.encoder)
+            yield
+
+    def _reopen(self) -> None:
+        # another process wrote since this client opened the database: its in-memory state may be stale
+        self.client = fresh_persistent_client(self.client)
+        self.collection = self.client.get_collection(name=self.collection.name, embedding_function=self._ef)
 
     def add(
         self,
@@ -257,7 +305,7 @@ class InstructIndex:
             dup = next(i for i in ids if list(ids).count(i) > 1)
             raise InstructretError(f"duplicate id {dup!r} in one add() call")
         show = len(ids) > batch_size if show_progress is None else show_progress
-        with progress_bar("indexing", total=len(ids), disable=not show) as advance:
+        with self.writing(), progress_bar("indexing", total=len(ids), disable=not show) as advance:
             for start in range(0, len(ids), batch_size):
                 stop = start + batch_size
                 chunk_texts = list(texts[start:stop])
@@ -278,16 +326,19 @@ class InstructIndex:
         instruction: str | None = None,
         k: int = 10,
         where: Mapping[str, Any] | None = None,
+        exclude: Sequence[str] | None = None,
     ) -> list[Hit]:
         """Return the ``k`` best documents for ``query`` under ``instruction``.
 
         Args:
             query: The user's query.
-            instruction: What makes a document relevant; None for a plain topical search.
+            instruction: What makes a document relevant; None for a plain topical search. What it excludes
+                pushes documents down (see :class:`InstructEncoder`).
             k: Number of hits.
             where: Optional Chroma metadata filter, e.g. ``{"interface": "cli"}``.
+            exclude: What to exclude explicitly, added to what the instruction excludes.
         """
-        vec = self.encoder.encode_queries([query], instruction)
+        vec = self.encoder.encode_queries([query], instruction, exclude=exclude)
         return self.search_by_vector(vec[0], k=k, where=where)
 
     def search_by_vector(
@@ -321,4 +372,5 @@ class InstructIndex:
     def delete(self, ids: Sequence[str]) -> None:
         """Remove documents by id; ids that are not in the collection are ignored."""
         if ids:  # Chroma refuses an empty id list
-            self.collection.delete(ids=list(ids))
+            with self.writing():
+                self.collection.delete(ids=list(ids))

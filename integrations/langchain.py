@@ -11,8 +11,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from instructret.encoder import DEFAULT_MODEL, InstructEncoder
+from instructret.encoder import InstructEncoder
 from instructret.index import Hit, InstructIndex, shared_encoder
+from instructret.model_match import check_collection_model
+from instructret.spec import make_spec, split_spec_kwargs
 
 try:
     from langchain_core.callbacks import AsyncCallbackManagerForRetrieverRun, CallbackManagerForRetrieverRun
@@ -62,42 +64,54 @@ class InstructEmbeddings(BaseModel, Embeddings):
             store = Chroma(collection_name="packages", embedding_function=embeddings)
 
     Attributes:
-        model: Alias (``"minilm"``), local sentence-transformers directory, or hub id. Ignored when
-            ``encoder`` is given.
-        instruction: Instruction joined to every query by :meth:`embed_query`; None (or empty) embeds the
-            plain query.
-        device: Torch device, or None for the best available.
-        template: Query template override; default: the model's saved template, else
-            ``"{query} {instruction}"``.
-        encoder: An already loaded :class:`InstructEncoder` to use instead of loading ``model``.
-        backend: ``"torch"`` (default), ``"onnx"`` or ``"openvino"``: the inference backend of the loaded model.
-        quantize: None, or ``"int8"`` for an int8 export (onnx and openvino only).
+        spec: The encoder's :class:`~instructret.spec.EncoderSpec`. Its fields may also be given one by one
+            (``model``, ``device``, ``template``, ``backend``, ``quantize``, ``parser``, ``exclusion_weight``
+            ...); ignored when ``encoder`` is given.
+        instruction: Instruction for every query :meth:`embed_query` embeds: what it wants is added to the
+            query, what it excludes is subtracted (see :class:`~instructret.encoder.InstructEncoder`); None
+            (or empty) embeds the plain query.
+        exclude: Texts every query excludes explicitly, added to what ``instruction`` excludes.
+        encoder: An already loaded :class:`InstructEncoder` to use instead of loading one.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True, protected_namespaces=())
 
-    model: str = DEFAULT_MODEL
+    spec: Any = None
     instruction: str | None = None
-    device: str | None = None
-    template: str | None = None
+    exclude: list[str] | None = None
     encoder: InstructEncoder | None = Field(default=None, exclude=True, repr=False)
-    backend: str = "torch"
-    quantize: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _collect_spec(cls, data: Any) -> Any:
+        # spec fields given one by one (model="minilm", exclusion_weight=0.5) make up the spec
+        if isinstance(data, dict):
+            data = dict(data)
+            fields = split_spec_kwargs(data)
+            data["spec"] = make_spec(data.get("spec"), **fields)
+        return data
 
     @model_validator(mode="after")
     def _load_encoder(self) -> InstructEmbeddings:
         # Models are loaded once per process and shared, so copies and many instances are cheap.
         if self.encoder is None:
-            self.encoder = shared_encoder(self.model, self.device, self.template, self.backend, self.quantize)
+            self.encoder = shared_encoder(self.spec)
+        else:
+            self.spec = self.encoder.spec
         return self
+
+    @property
+    def model(self) -> str:
+        """The model, as the spec names it."""
+        return self.spec.model
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Embed documents, without any instruction, in batches."""
         return self.encoder.encode_documents(texts).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        """Embed a query joined with :attr:`instruction`."""
-        return self.encoder.encode_queries([text], self.instruction)[0].tolist()
+        """Embed a query under :attr:`instruction` and :attr:`exclude`."""
+        return self.encoder.encode_queries([text], self.instruction, exclude=self.exclude)[0].tolist()
 
     # aembed_documents / aembed_query: the inherited versions run the methods above in an executor.
 
@@ -109,7 +123,7 @@ def _to_document(hit: Hit) -> Document:
 class InstructRetriever(BaseRetriever):
     """Instructed search over an :class:`~instructret.index.InstructIndex` (a Chroma collection).
 
-    ``invoke``, ``ainvoke`` and ``batch`` take ``instruction``, ``k`` and ``filter`` keyword arguments,
+    ``invoke``, ``ainvoke`` and ``batch`` take ``instruction``, ``exclude``, ``k`` and ``filter`` keyword arguments,
     which override the retriever's defaults for that call.
 
     Setup:
@@ -139,17 +153,29 @@ class InstructRetriever(BaseRetriever):
 
     Attributes:
         index: The index to search.
-        instruction: Default instruction; a call's ``instruction=`` replaces it (``""`` for none).
+        instruction: Default instruction; a call's ``instruction=`` replaces it (``""`` for none). What it
+            excludes pushes documents down.
+        exclude: Default explicit exclusions; a call's ``exclude=`` replaces them (``[]`` for none).
         k: Default number of documents.
         filter: Default Chroma metadata filter (a ``where`` clause), e.g. ``{"interface": "cli"}``.
+        allow_model_mismatch: Search a collection indexed with another model anyway (a note instead of
+            :class:`~instructret.model_match.ModelMismatchError`).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     index: InstructIndex
     instruction: str | None = None
+    exclude: list[str] | None = None
     k: int = 4
     filter: dict[str, Any] | None = None
+    allow_model_mismatch: bool = False
+
+    @model_validator(mode="after")
+    def _check_model(self) -> InstructRetriever:
+        # the collection must hold this model's vectors (instructret.model_match)
+        check_collection_model(self.index.collection, self.index.encoder, allow_mismatch=self.allow_model_mismatch)
+        return self
 
     def _get_relevant_documents(
         self,
@@ -157,6 +183,7 @@ class InstructRetriever(BaseRetriever):
         *,
         run_manager: CallbackManagerForRetrieverRun,
         instruction: str | None = None,
+        exclude: list[str] | None = None,
         k: int | None = None,
         filter: dict[str, Any] | None = None,  # noqa: A002 (LangChain's name for it)
     ) -> list[Document]:
@@ -165,6 +192,7 @@ class InstructRetriever(BaseRetriever):
             instruction=self.instruction if instruction is None else instruction,
             k=self.k if k is None else k,
             where=self.filter if filter is None else filter,
+            exclude=self.exclude if exclude is None else exclude,
         )
         return [_to_document(h) for h in hits]
 
@@ -174,6 +202,7 @@ class InstructRetriever(BaseRetriever):
         *,
         run_manager: AsyncCallbackManagerForRetrieverRun,
         instruction: str | None = None,
+        exclude: list[str] | None = None,
         k: int | None = None,
         filter: dict[str, Any] | None = None,  # noqa: A002
     ) -> list[Document]:
@@ -183,6 +212,7 @@ class InstructRetriever(BaseRetriever):
             query,
             run_manager=run_manager.get_sync(),
             instruction=instruction,
+            exclude=exclude,
             k=k,
             filter=filter,
         )

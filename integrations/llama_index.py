@@ -1,8 +1,8 @@
 """LlamaIndex adapters: :class:`InstructEmbedding` and :class:`InstructRetriever`.
 
-The instruction never lives inside the embed model. LlamaIndex caches query embeddings by the text it
-embeds, so the instructed text (the model's template applied to query and instruction) is what goes into
-``QueryBundle.custom_embedding_strs``: the same query under two instructions is two cache entries.
+The instruction never lives inside the embed model. An instructed query is one vector that a string cannot
+carry (what the instruction excludes is subtracted from it, see :class:`~instructret.encoder.InstructEncoder`),
+so it goes to LlamaIndex as ``QueryBundle(embedding=...)``, computed by ``InstructEncoder.encode_queries``.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from typing import Any
 
 from pydantic import PrivateAttr
 
-from instructret.encoder import DEFAULT_MODEL, InstructEncoder
+from instructret.encoder import InstructEncoder
 from instructret.index import InstructIndex, shared_encoder
+from instructret.model_match import check_collection_model
+from instructret.spec import DEFAULT_MODEL, EncoderSpec, make_spec, split_spec_kwargs
 
 try:
     from llama_index.core import VectorStoreIndex
@@ -34,7 +36,7 @@ class InstructEmbedding(BaseEmbedding):
     """An instructret model as a LlamaIndex embed model.
 
     Query embeddings embed exactly the text they are given; the instruction enters through
-    :meth:`query_bundle` (or :class:`InstructRetriever`), keyed on the instructed text.
+    :meth:`query_bundle` (or :class:`InstructRetriever`), as the instructed query's vector.
 
     Setup:
         .. code-block:: bash
@@ -58,32 +60,29 @@ class InstructEmbedding(BaseEmbedding):
             nodes = index.as_retriever(similarity_top_k=3).retrieve(bundle)
 
     Args:
-        model_name: Alias (``"minilm"``), local sentence-transformers directory, or hub id. Ignored when
-            ``encoder`` is given.
-        device: Torch device, or None for the best available.
-        template: Query template override; default: the model's saved template, else
-            ``"{query} {instruction}"``.
-        encoder: An already loaded :class:`InstructEncoder` to use instead of loading ``model_name``.
+        model_name: Alias (``"minilm"``), local sentence-transformers directory, hub id, or an
+            :class:`~instructret.spec.EncoderSpec`. Ignored when ``encoder`` is given.
+        encoder: An already loaded :class:`InstructEncoder` to use instead of loading one.
         embed_batch_size: Texts embedded per model call.
-        backend: ``"torch"`` (default), ``"onnx"`` or ``"openvino"``: the inference backend of the loaded model.
-        quantize: None, or ``"int8"`` for an int8 export (onnx and openvino only).
-        **kwargs: Other :class:`BaseEmbedding` fields (``embeddings_cache``, ``callback_manager`` ...).
+        **kwargs: :class:`~instructret.spec.EncoderSpec` fields (``device``, ``template``, ``backend``,
+            ``quantize``, ``parser``, ``exclusion_weight`` ...), and other :class:`BaseEmbedding` fields
+            (``embeddings_cache``, ``callback_manager`` ...).
     """
 
     _encoder: InstructEncoder = PrivateAttr()
 
     def __init__(
         self,
-        model_name: str = DEFAULT_MODEL,
-        device: str | None = None,
-        template: str | None = None,
+        model_name: str | EncoderSpec = DEFAULT_MODEL,
         encoder: InstructEncoder | None = None,
         embed_batch_size: int = 32,
-        backend: str = "torch",
-        quantize: str | None = None,
         **kwargs: Any,
     ):
-        encoder = encoder or shared_encoder(model_name, device, template, backend, quantize)
+        fields = split_spec_kwargs(kwargs)
+        if encoder is None:
+            spec = make_spec(model=model_name, **fields) if isinstance(model_name, str) else make_spec(
+                model_name, **fields)
+            encoder = shared_encoder(spec)
         super().__init__(model_name=encoder.model_name, embed_batch_size=embed_batch_size, **kwargs)
         self._encoder = encoder
 
@@ -98,12 +97,21 @@ class InstructEmbedding(BaseEmbedding):
         return self._encoder
 
     def format_query(self, query: str, instruction: str | None = None) -> str:
-        """The text the model sees for ``query`` under ``instruction`` (its own template)."""
+        """The text the model sees for ``query`` under the whole ``instruction`` (its own template, unsplit)."""
         return self._encoder.template.format(query, instruction)
 
-    def query_bundle(self, query: str, instruction: str | None = None) -> QueryBundle:
-        """A ``QueryBundle`` that any LlamaIndex retriever or query engine embeds with the instruction."""
-        return QueryBundle(query_str=query, custom_embedding_strs=[self.format_query(query, instruction)])
+    def query_bundle(
+        self, query: str, instruction: str | None = None, exclude: list[str] | None = None
+    ) -> QueryBundle:
+        """A ``QueryBundle`` carrying the instructed query's vector, for any LlamaIndex retriever or query engine.
+
+        Args:
+            query: The user's query.
+            instruction: What makes a node relevant; what it excludes is subtracted from the vector.
+            exclude: Texts to exclude explicitly, added to what ``instruction`` excludes.
+        """
+        vector = self._encoder.encode_queries([query], instruction, exclude=exclude)[0]
+        return QueryBundle(query_str=query, embedding=vector.tolist())
 
     def _get_query_embedding(self, query: str) -> Embedding:
         return self._encoder.encode_queries([query])[0].tolist()
@@ -127,8 +135,8 @@ class InstructEmbedding(BaseEmbedding):
 class InstructRetriever(BaseRetriever):
     """Instructed retrieval over a LlamaIndex ``VectorStoreIndex`` whose embed model is :class:`InstructEmbedding`.
 
-    ``retrieve(query, instruction=...)`` and ``aretrieve`` take the instruction per call; a plain string or
-    ``QueryBundle`` without embedding strings gets the retriever's default instruction. Works in query
+    ``retrieve(query, instruction=..., exclude=[...])`` and ``aretrieve`` take the instruction per call; a plain
+    string or ``QueryBundle`` without an embedding gets the retriever's default instruction. Works in query
     engines like any retriever.
 
     Setup:
@@ -161,8 +169,11 @@ class InstructRetriever(BaseRetriever):
     Args:
         index: A ``VectorStoreIndex`` whose embed model is an :class:`InstructEmbedding`.
         instruction: Default instruction, used when a call gives none.
+        exclude: Default explicit exclusions, used when a call gives none.
         similarity_top_k: Number of nodes to return.
         callback_manager: LlamaIndex callback manager.
+        allow_model_mismatch: Retrieve from a Chroma collection indexed with another model anyway (a note
+            instead of :class:`~instructret.model_match.ModelMismatchError`).
         **retriever_kwargs: Passed to ``index.as_retriever`` (``filters``, ``vector_store_query_mode`` ...).
 
     Raises:
@@ -174,7 +185,9 @@ class InstructRetriever(BaseRetriever):
         index: VectorStoreIndex,
         instruction: str | None = None,
         similarity_top_k: int = 4,
+        exclude: list[str] | None = None,
         callback_manager: CallbackManager | None = None,
+        allow_model_mismatch: bool = False,
         **retriever_kwargs: Any,
     ):
         # VectorStoreIndex has no public accessor for its embed model.
@@ -185,7 +198,12 @@ class InstructRetriever(BaseRetriever):
                 f"got {type(embed_model).__name__}"
             )
         self.embed_model = embed_model
+        # Over a Chroma collection: was it indexed with this model? (instructret.model_match)
+        collection = getattr(getattr(index, "vector_store", None), "_collection", None)
+        if collection is not None and hasattr(collection, "configuration_json"):
+            check_collection_model(collection, embed_model.encoder, allow_mismatch=allow_model_mismatch)
         self.instruction = instruction
+        self.exclude = exclude
         self._retriever = index.as_retriever(similarity_top_k=similarity_top_k, **retriever_kwargs)
         super().__init__(callback_manager=callback_manager)
 
@@ -200,23 +218,31 @@ class InstructRetriever(BaseRetriever):
         vindex = VectorStoreIndex.from_vector_store(store, embed_model=InstructEmbedding(encoder=index.encoder))
         return cls(vindex, instruction=instruction, similarity_top_k=similarity_top_k, **kwargs)
 
-    def _bundle(self, query: QueryType, instruction: str | None) -> QueryBundle:
+    def _bundle(self, query: QueryType, instruction: str | None, exclude: list[str] | None = None) -> QueryBundle:
         if isinstance(query, str):
             query = QueryBundle(query_str=query)
-        if instruction is None and (query.custom_embedding_strs is not None or query.embedding is not None):
+        if instruction is None and exclude is None and (
+            query.custom_embedding_strs is not None or query.embedding is not None
+        ):
             return query  # the caller already chose what to embed
         instruction = self.instruction if instruction is None else instruction
-        return self.embed_model.query_bundle(query.query_str, instruction)
+        exclude = self.exclude if exclude is None else exclude
+        return self.embed_model.query_bundle(query.query_str, instruction, exclude)
 
-    def retrieve(self, str_or_query_bundle: QueryType, instruction: str | None = None) -> list[NodeWithScore]:
-        """Retrieve nodes for a query under ``instruction`` (default: the retriever's own; ``""`` for none)."""
-        return super().retrieve(self._bundle(str_or_query_bundle, instruction))
+    def retrieve(
+        self, str_or_query_bundle: QueryType, instruction: str | None = None, exclude: list[str] | None = None
+    ) -> list[NodeWithScore]:
+        """Retrieve nodes for a query under ``instruction`` (default: the retriever's own; ``""`` for none).
+
+        What the instruction excludes, and ``exclude`` (default: the retriever's own), push nodes down.
+        """
+        return super().retrieve(self._bundle(str_or_query_bundle, instruction, exclude))
 
     async def aretrieve(
-        self, str_or_query_bundle: QueryType, instruction: str | None = None
+        self, str_or_query_bundle: QueryType, instruction: str | None = None, exclude: list[str] | None = None
     ) -> list[NodeWithScore]:
         """Async :meth:`retrieve`."""
-        return await super().aretrieve(self._bundle(str_or_query_bundle, instruction))
+        return await super().aretrieve(self._bundle(str_or_query_bundle, instruction, exclude))
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         return self._retriever.retrieve(self._bundle(query_bundle, None))
