@@ -72,6 +72,8 @@ def main() -> None:
     ap.add_argument("--model", default="minilm")
     ap.add_argument("--weight", type=float, default=None, help="split weight (default: the library's)")
     ap.add_argument("--k", type=int, default=100)
+    ap.add_argument("--backend", default="torch", help="torch, onnx or openvino (documents and queries alike)")
+    ap.add_argument("--quantize", default=None, help="int8 with --backend onnx or openvino")
     ap.add_argument("--data", type=Path, default=Path("benchmarks/results/facets-debian/data"))
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/split-recall"))
     args = ap.parse_args()
@@ -80,9 +82,9 @@ def main() -> None:
     ids, texts = corpus_texts(args.data / "corpus.jsonl")
     row_of = {d: i for i, d in enumerate(ids)}
     ds = load_followir(args.data / "facet-eval")
-    plain = InstructEncoder(args.model, exclusion_weight=0)
+    plain = InstructEncoder(args.model, exclusion_weight=0, backend=args.backend, quantize=args.quantize)
     split = InstructEncoder.from_model(plain.model, plain.template, exclusion_weight=args.weight)
-    docs = embed_corpus(plain, texts, args.out / "data" / Path(args.model).name)
+    docs = embed_corpus(plain, texts, args.out / "data" / f"{Path(args.model).name}-{args.backend}-{args.quantize}")
 
     qids = ds.evaluated_query_ids
     result: dict[str, dict[str, float]] = {}
@@ -99,6 +101,7 @@ def main() -> None:
         result[run]["queries"] = len(judged)
     wall = time.perf_counter() - start
     report = {"command": "python benchmarks/split_recall.py " + " ".join(sys.argv[1:]), "model": args.model,
+              "backend": args.backend, "quantize": args.quantize,
               "weight": split.exclusion_weight, "k": args.k, "documents": len(ids), "recall": result,
               "wall_time_s": wall}
     args.out.mkdir(parents=True, exist_ok=True)
