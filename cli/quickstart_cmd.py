@@ -10,6 +10,7 @@ from rich.table import Table
 
 from instructret.cli.common import console, user_errors
 from instructret.cli.options import DataclassOptions, with_options
+from instructret.evaluation.measures import MAP_1000, NDCG_5, P_MRR
 from instructret.instructions import SplitInstruction, format_split
 from instructret.quickstart import BENCH_LABELS, QuickstartConfig, QuickstartReport, SearchComparison, run_quickstart
 
@@ -26,12 +27,12 @@ def bench_table(report: QuickstartReport) -> Table:
     what = (f"facet FollowIR set from the Debian sample ({report.data.get('topics', '?')} held-out topics)"
             if report.path == "facets" else "bundled FollowIR-format demo set")
     table = Table(title=f"{what}, scores x100", title_justify="left")
-    for name in ("model", "p-MRR", "MAP@1000", "nDCG@5", "queries"):
+    for name in ("model", P_MRR, MAP_1000, NDCG_5, "queries"):
         table.add_column(name, justify="left" if name == "model" else "right")
     for label in BENCH_LABELS:
         row = report.bench.get(label)
         if row:
-            table.add_row(label, f"{row['p-MRR']:+.2f}", f"{row['MAP@1000']:.2f}", f"{row['nDCG@5']:.2f}",
+            table.add_row(label, f"{row[P_MRR]:+.2f}", f"{row[MAP_1000]:.2f}", f"{row[NDCG_5]:.2f}",
                           str(row["queries"]))
     return table
 

@@ -30,6 +30,7 @@ from instructret.data import iter_json_lines
 from instructret.demo import debian_sample_path
 from instructret.encoder import DEFAULT_MODEL, InstructEncoder
 from instructret.errors import InstructretError
+from instructret.evaluation.measures import MAP_1000, P_MRR
 from instructret.index import Hit, InstructIndex
 
 #: Row names of the benchmark table, in print order (also the keys of ``quickstart.json``'s ``bench``).
@@ -351,8 +352,8 @@ def note_for(bench: dict[str, dict[str, float]], data: dict[str, Any], training:
     """The honest note, filled in from this run's figures."""
     base, split, trained = (bench[k] for k in BENCH_LABELS)
     return HONEST_NOTE.format(
-        base_pmrr=base["p-MRR"], split_pmrr=split["p-MRR"], trained_pmrr=trained["p-MRR"],
-        map_delta=trained["MAP@1000"] - split["MAP@1000"], steps=training.get("steps", "?"),
+        base_pmrr=base[P_MRR], split_pmrr=split[P_MRR], trained_pmrr=trained[P_MRR],
+        map_delta=trained[MAP_1000] - split[MAP_1000], steps=training.get("steps", "?"),
         queries=base["queries"], topics=data.get("topics", "?"),
     )
 

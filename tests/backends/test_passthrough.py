@@ -28,8 +28,9 @@ def test_index_and_chroma_config_keep_the_backend(onnx_model, tmp_path, minilm):
     assert isinstance(ef, InstructEmbeddingFunction)
     assert ef.get_config()["backend"] == "onnx" and ef.get_config()["quantize"] == "int8"
     assert ef.encoder is index.encoder  # found in the process cache, not loaded (or exported) again
-    # torch collections keep the config they always had
-    assert "backend" not in InstructEmbeddingFunction(encoder=minilm).get_config()
+    # every collection persists the whole encoder spec; configs written before it (no backend key) read as torch
+    assert InstructEmbeddingFunction(encoder=minilm).get_config()["backend"] == "torch"
+    assert InstructEmbeddingFunction.build_from_config({"model": "minilm"}).spec.backend == "torch"
 
 
 def test_langchain_embeddings_pass_the_backend(onnx_model, minilm):
