@@ -123,8 +123,7 @@ class InstructEncoder:
         loaded: SentenceTransformer | None = None,
         **spec_fields: Any,
     ):
-        spec = make_spec(model, **spec_fields) if not isinstance(model, str) else make_spec(model=model,
-                                                                                            **spec_fields)
+        spec = make_spec(model, **spec_fields)
         if spec.template is not None:
             InstructionTemplate(spec.template)  # a bad template fails before the model loads
         check_exclusion_weight(spec.exclusion_weight)

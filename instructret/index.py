@@ -53,7 +53,7 @@ def shared_encoder(spec: EncoderSpec | str | None = None, **spec_fields: Any) ->
         spec: The encoder's spec, or a model name (the default model when None).
         **spec_fields: Fields of :class:`~instructret.spec.EncoderSpec` overriding those of ``spec``.
     """
-    key = make_spec(model=spec, **spec_fields) if isinstance(spec, str) else make_spec(spec, **spec_fields)
+    key = make_spec(spec, **spec_fields)
     with _ENCODERS_LOCK:
         if key not in _ENCODERS:
             _ENCODERS[key] = InstructEncoder(key)
@@ -101,8 +101,7 @@ class InstructEmbeddingFunction(EmbeddingFunction[Documents]):
             # encoder instead of loading (or exporting) the same model a second time.
             remember_encoder(encoder)
         else:
-            self.spec = make_spec(model=model, **spec_fields) if isinstance(model, str) else make_spec(
-                model, **spec_fields)
+            self.spec = make_spec(model, **spec_fields)
             self.encoder = shared_encoder(self.spec)
 
     @property

@@ -71,8 +71,8 @@ def spec_fields() -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(spec_class()))
 
 
-def make_spec(spec: EncoderSpec | None = None, **overrides: Any) -> EncoderSpec:
-    """A spec from an existing one (or the defaults) with ``overrides`` applied.
+def make_spec(spec: EncoderSpec | str | None = None, **overrides: Any) -> EncoderSpec:
+    """A spec from an existing one (or the defaults; a string names the model) with ``overrides`` applied.
 
     Overrides whose value is None are ignored when ``spec`` is given, so optional arguments can be passed
     through unconditionally.
@@ -80,6 +80,8 @@ def make_spec(spec: EncoderSpec | None = None, **overrides: Any) -> EncoderSpec:
     Raises:
         TypeError: An override names no field of the spec.
     """
+    if isinstance(spec, str):
+        spec, overrides = None, {"model": spec, **overrides}
     unknown = set(overrides) - set(spec_fields())
     if unknown:
         raise TypeError(f"EncoderSpec has no field(s) {', '.join(sorted(unknown))}")

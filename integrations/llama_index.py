@@ -80,8 +80,7 @@ class InstructEmbedding(BaseEmbedding):
     ):
         fields = split_spec_kwargs(kwargs)
         if encoder is None:
-            spec = make_spec(model=model_name, **fields) if isinstance(model_name, str) else make_spec(
-                model_name, **fields)
+            spec = make_spec(model_name, **fields)
             encoder = shared_encoder(spec)
         super().__init__(model_name=encoder.model_name, embed_batch_size=embed_batch_size, **kwargs)
         self._encoder = encoder

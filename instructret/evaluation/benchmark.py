@@ -201,7 +201,7 @@ def run_followir_benchmark(
     check_exclusion_weight(spec_fields.get("exclusion_weight"))
     check_parser(spec_fields.get("parser"))
     if not isinstance(model, InstructEncoder):
-        spec = make_spec(model=model, **spec_fields) if isinstance(model, str) else make_spec(model, **spec_fields)
+        spec = make_spec(model, **spec_fields)
         check_backend(spec.backend, spec.quantize)  # so does a backend whose packages are missing
     # load every dataset first, so a bad name or file fails before any encoding
     loaded: dict[str, FollowIRDataset] = {}
