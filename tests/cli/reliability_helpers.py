@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 # Reads the database in a process of its own: a process that opened it earlier may hold stale state.
@@ -104,3 +106,29 @@ def assert_whole(rep: dict, ids: list[str]) -> None:
     assert rep["ids"] == sorted(ids)
     assert rep["without_vector"] == []
     assert rep["count"] == len(ids) == rep["query_hits"]
+
+
+_HOLD = ("import sys, time\nfrom instructret.db_lock import WriteLock\n"
+         "lock = WriteLock.for_db(sys.argv[1]); lock.acquire(); print('held', flush=True); "
+         "time.sleep(float(sys.argv[2])); lock.release()")
+
+
+@contextmanager
+def lock_held_elsewhere(db: Path, seconds: float = 60) -> Iterator[subprocess.Popen]:
+    """Another process holds ``db``'s write lock for up to ``seconds`` (it is stopped when the block ends)."""
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD, str(db), str(seconds)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        yield holder
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def small_markdown_db(path: Path, encoder) -> Path:
+    """An embedded database at ``path`` with a collection "docs" of two documents, indexed with ``encoder``."""
+    from instructret.index import InstructIndex
+
+    index = InstructIndex(encoder=encoder, collection="docs", path=path)
+    index.add(["cli", "gui"], ["a terminal markdown viewer", "a desktop markdown viewer"])
+    return path

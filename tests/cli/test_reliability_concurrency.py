@@ -5,17 +5,16 @@ server's to order, and every id still has its vector."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from tests.cli.reliability_helpers import (
     assert_whole,
     create_low_sync_collection,
     finish,
+    lock_held_elsewhere,
     report,
     run_cli,
+    small_markdown_db,
     start_cli,
     write_corpus,
 )
@@ -46,12 +45,7 @@ def test_two_index_processes_on_one_db_keep_every_vector(tmp_path, minilm):
 
 def test_second_writer_fails_at_once_with_the_pid(tmp_path):
     db = tmp_path / "db"
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time\nfrom instructret.db_lock import WriteLock\n"
-         "WriteLock.for_db(sys.argv[1]).acquire(); print('held', flush=True); time.sleep(60)", str(db)],
-        stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with lock_held_elsewhere(db, 60) as holder:
         corpus = write_corpus(tmp_path / "c.jsonl", range(3))
         r = run_cli("index", str(corpus), "-c", "conc", "--db", str(db), *NO_MODEL)
         err = " ".join(r.stderr.split())
@@ -64,34 +58,18 @@ def test_second_writer_fails_at_once_with_the_pid(tmp_path):
         assert r.returncode == 2
         assert f"waiting up to 1 s for another process (pid {holder.pid})" in r.stderr
         assert "still busy after waiting" in r.stderr
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 @pytest.fixture(scope="module")
 def small_db(tmp_path_factory, minilm):
-    from instructret.index import InstructIndex
-
-    path = tmp_path_factory.mktemp("readers") / "db"
-    index = InstructIndex(encoder=minilm, collection="docs", path=path)
-    index.add(["cli", "gui"], ["a terminal markdown viewer", "a desktop markdown viewer"])
-    return path
+    return small_markdown_db(tmp_path_factory.mktemp("readers") / "db", minilm)
 
 
 def test_search_is_not_blocked_by_a_writer(small_db):
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time\nfrom instructret.db_lock import WriteLock\n"
-         "WriteLock.for_db(sys.argv[1]).acquire(); print('held', flush=True); time.sleep(120)", str(small_db)],
-        stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with lock_held_elsewhere(small_db, 120):
         r = run_cli("search", "markdown in a terminal", "--db", str(small_db), "-c", "docs", "-k", "1", "--json")
         assert r.returncode == 0, r.stderr
         assert '"id": "cli"' in r.stdout
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 def test_library_write_waits_or_fails_while_another_process_writes(small_db, minilm):
@@ -99,16 +77,11 @@ def test_library_write_waits_or_fails_while_another_process_writes(small_db, min
     from instructret.index import InstructIndex
 
     index = InstructIndex(encoder=minilm, collection="docs", path=small_db)
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time\nfrom instructret.db_lock import WriteLock\n"
-         "l = WriteLock.for_db(sys.argv[1]); l.acquire(); print('held', flush=True); time.sleep(2); l.release()",
-         str(small_db)], stdout=subprocess.PIPE, text=True)
-    assert holder.stdout.readline().strip() == "held"
-    with pytest.raises(DbBusyError, match=f"pid {holder.pid}"):
-        index.add(["x"], ["some text"])
-    index.write_wait = 60
-    index.add(["x"], ["some text"])  # waits for the holder, then writes
-    holder.wait()
+    with lock_held_elsewhere(small_db, 2) as holder:
+        with pytest.raises(DbBusyError, match=f"pid {holder.pid}"):
+            index.add(["x"], ["some text"])
+        index.write_wait = 60
+        index.add(["x"], ["some text"])  # waits for the holder, then writes
     assert_whole(report(small_db, "docs"), ["cli", "gui", "x"])
 
 

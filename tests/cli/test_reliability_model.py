@@ -16,7 +16,7 @@ from instructret.model_match import (
     check_collection_model,
     weights_fingerprint,
 )
-from tests.cli.reliability_helpers import run_cli
+from tests.cli.reliability_helpers import run_cli, small_markdown_db
 
 
 def _perturbed_copy(src, dst):
@@ -46,12 +46,7 @@ def models(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def indexed(tmp_path_factory, minilm):
-    from instructret.index import InstructIndex
-
-    path = tmp_path_factory.mktemp("mismatch") / "db"
-    index = InstructIndex(encoder=minilm, collection="docs", path=path)
-    index.add(["cli", "gui"], ["a terminal markdown viewer", "a desktop markdown viewer"])
-    return path
+    return small_markdown_db(tmp_path_factory.mktemp("mismatch") / "db", minilm)
 
 
 def test_fingerprint_follows_the_weights_not_the_path(models):
