@@ -4,7 +4,9 @@ A facet pair has a topic (what both documents are about) and one contrast family
 positive has value *want*, the negative value *other*. Each style has several templates, so a model trained
 on them cannot learn one sentence shape; which template a view gets is drawn from a seeded generator, so the
 same pair always reads the same. The narrative and exclusion styles say what is not relevant (the other
-value), as FollowIR narratives do; short and persona state the need only, or mostly. Sentences are
+value), as FollowIR narratives do; short and persona state the need only, or mostly; requirement states the
+topic and then one added condition, with nothing named as not relevant (what users often write, and what the
+split cannot help with). Sentences are
 capitalised after filling, whatever the placeholders start with.
 
 Templates are filled with ``{query}`` (the topic's search-box query), ``{topic_req}`` (the topic as a verb
@@ -54,6 +56,14 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "Any package that {other_req} is not relevant; I want {want}.",
         "Exclude {other}: documents about them are not relevant.",
         "{query}: {want} only. Documents about {other} are not relevant.",
+    ),
+    "requirement": (
+        "{query}. The package must also be one that {want_req}.",
+        "Anything for {query} will do, as long as the package {want_req}.",
+        "I am searching for a package that {topic_req}. On top of that, it {want_req}.",
+        "A good match is a package that {topic_req}; beyond that, the package {want_req}.",
+        "Software for {query}. A further condition: it {want_req}.",
+        "The topic is {query}. What matters besides the topic is that the package {want_req}.",
     ),
 }
 

@@ -70,6 +70,8 @@ def restyle_views(
                 reason = "trivial reversal: copies the style's example from the prompt"
             if reason is None and spec.states_exclusion and not (states_exclusion(a) and states_exclusion(b)):
                 reason = "missing exclusion: the variant does not say what is not relevant"
+            if reason is None and spec.requires_only and (states_exclusion(a) or states_exclusion(b)):
+                reason = "stated exclusion: a requirement-only variant says what is not relevant"
             if reason is None and verify:
                 reason = judge_pair(llm, query, a, b, positive, negative, label=name)
             candidate = {"instruction": a, "instruction_reversed": b}

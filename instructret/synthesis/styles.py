@@ -29,12 +29,15 @@ class InstructionStyle:
         description: What the LLM is asked to write (goes into the prompt verbatim).
         example: One example, for documentation.
         states_exclusion: Whether the style must say explicitly what is not relevant.
+        requires_only: Whether the style must state its need without naming anything as not relevant (what
+            users often write, "only GTK programs": nothing for the split to subtract).
     """
 
     name: str
     description: str
     example: str
     states_exclusion: bool = False
+    requires_only: bool = False
 
 
 STYLES: dict[str, InstructionStyle] = {}
@@ -90,6 +93,20 @@ register_style(
         ),
         example="Bread from sourdough. Recipes that rely on commercial yeast or baking powder are not relevant.",
         states_exclusion=True,
+    )
+)
+
+
+register_style(
+    InstructionStyle(
+        name="requirement",
+        description=(
+            "what the topic is, then in a second sentence one extra condition the document must also meet, "
+            "positively phrased; say nothing about what is not relevant (for example: 'Bread recipes. The "
+            "recipe must also use a sourdough starter.')"
+        ),
+        example="Bread recipes. The recipe must also use a sourdough starter.",
+        requires_only=True,
     )
 )
 

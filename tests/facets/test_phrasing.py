@@ -12,6 +12,7 @@ PUZZLE = VOCAB.value("game", "puzzle")
 
 def test_styles_are_the_registered_ones():
     assert set(FACET_STYLES) <= set(STYLES)
+    assert "requirement" in FACET_STYLES and STYLES["requirement"].requires_only
     assert all(len(TEMPLATES[s]) >= 4 for s in FACET_STYLES)
 
 
@@ -26,6 +27,9 @@ def test_every_template_reads_and_keeps_its_style_rules():
             if STYLES[style].states_exclusion:
                 assert states_exclusion(text), text
                 assert GUI.phrase in text or GUI.requirement in text, text
+            if STYLES[style].requires_only:  # the topic and one added condition, nothing named as not relevant
+                assert CLI.requirement in text and GUI.phrase not in text and GUI.requirement not in text, text
+                assert not states_exclusion(text) and not split_instruction(text).excluded, text
             if style == "short":  # requirement-only: what users often write, with nothing for the split to take
                 assert len(text.split()) <= 12, text
                 assert GUI.phrase not in text and GUI.requirement not in text, text

@@ -44,7 +44,8 @@ def test_every_style_is_written_and_verified_and_a_rerun_makes_no_calls(tmp_path
     s = restyle(tmp_path, llm_server)
     assert s.counts.done == 3 and s.styles == {name: {"kept": 3} for name in STYLES}
     # one rewrite per style, then a judgment of each view of the rewritten pair
-    assert llm_server.count("restyle") == 4 * 3 and llm_server.count("relevance_judgment") == 2 * 4 * 3
+    n = len(STYLES)
+    assert llm_server.count("restyle") == n * 3 and llm_server.count("relevance_judgment") == 2 * n * 3
     rows = read_jsonl(tmp_path / "styled.jsonl")
     for row in rows:
         i = row["query"].split()[-1]
@@ -93,6 +94,9 @@ def test_failed_styles_are_recorded_per_style_and_the_row_keeps_the_rest(tmp_pat
             "instruction_reversed": default_answer("restyle:persona", t)["instruction"],
         },
         "exclusion": lambda t: "I cannot do that.",
+        # a requirement-only rewrite that names what is not relevant: nothing would be left for training alone
+        "requirement": lambda t: {"instruction": "Alpha tools. Beta tools are not relevant.",
+                                  "instruction_reversed": "Beta tools. The tool must also be beta."},
     }
     with FakeOpenAIServer(responder=_styled(per_style)) as srv:
         s = restyle(tmp_path, srv)
@@ -102,14 +106,15 @@ def test_failed_styles_are_recorded_per_style_and_the_row_keeps_the_rest(tmp_pat
         "narrative": {"failed: missing exclusion": 3},
         "persona": {"failed: verification failed": 3},
         "exclusion": {"failed: invalid answer": 3},
+        "requirement": {"failed: stated exclusion": 3},
     }
     for row in read_jsonl(tmp_path / "styled.jsonl"):
         assert set(row["styles"]) == {"short"}
-        assert set(row["styles_failed"]) == {"narrative", "persona", "exclusion"}
+        assert set(row["styles_failed"]) == {"narrative", "persona", "exclusion", "requirement"}
         assert "view A (persona)" in row["styles_failed"]["persona"]
     fails = read_jsonl(tmp_path / "styled.jsonl.failures.jsonl")
-    assert len(fails) == 9 and all(f["final"] and f["stage"] == "style" for f in fails)
-    assert {f["style"] for f in fails} == {"narrative", "persona", "exclusion"}
+    assert len(fails) == 12 and all(f["final"] and f["stage"] == "style" for f in fails)
+    assert {f["style"] for f in fails} == {"narrative", "persona", "exclusion", "requirement"}
     assert next(f for f in fails if f["style"] == "exclusion")["candidate"] == {"reply": "I cannot do that."}
 
 

@@ -79,8 +79,9 @@ def test_view_exclusion_rejects_unknown_view():
 def test_parse_styles_keeps_order_drops_duplicates_and_rejects_unknown_names():
     assert parse_styles("narrative, short,narrative") == ("narrative", "short")
     assert parse_styles(None) == ()
-    assert set(STYLES) == {"short", "narrative", "persona", "exclusion"}
+    assert set(STYLES) == {"short", "narrative", "persona", "exclusion", "requirement"}
     assert [s.name for s in STYLES.values() if s.states_exclusion] == ["narrative", "exclusion"]
+    assert [s.name for s in STYLES.values() if s.requires_only] == ["requirement"]
     with pytest.raises(InstructretError, match="unknown style.*verbose"):
         parse_styles("short,verbose")
 
