@@ -3,7 +3,7 @@
 Usage:
     python benchmarks/ablation.py --train PAIRS --general GENERAL --eval DIR [DIR ...] --out DIR
         [--model minilm] [--seeds 0 1 2] [--steps 30 --batch-size 16 --lr 2e-5 --max-seq-length 128]
-        [--max-pairs 240] [--conditions NAME ...] [--style-axis]
+        [--max-pairs 240] [--conditions NAME ...] [--style-axis] [--report-only]
 
 Every trained condition starts from the same base model with the same seed, steps and batch size, so all
 see the same budget of training rows (steps x batch size; the "examples seen" column counts them exactly,
@@ -396,8 +396,13 @@ class AblationReport:
     files: dict[str, Path] = field(default_factory=dict)
 
 
-def run_ablation(s: AblationSettings, conditions: Sequence[str] = MAIN, title: str = "Ablation") -> AblationReport:
-    """Run (or resume) every (condition, seed), then write results.json, results.md and ablation.png."""
+def run_ablation(s: AblationSettings, conditions: Sequence[str] = MAIN, title: str = "Ablation",
+                 report_only: bool = False) -> AblationReport:
+    """Run (or resume) every (condition, seed), then write results.json, results.md and ablation.png.
+
+    With ``report_only`` nothing is trained or scored: the report covers the finished runs among the given
+    conditions and seeds (a condition with fewer seeds shows the ones it has).
+    """
     unknown = [c for c in conditions if c not in CONDITIONS]
     if unknown:
         raise InstructretError(f"unknown condition(s) {', '.join(unknown)}; choose from {', '.join(CONDITIONS)}")
@@ -424,7 +429,7 @@ def run_ablation(s: AblationSettings, conditions: Sequence[str] = MAIN, title: s
         for name in conditions:
             cond = CONDITIONS[name]
             for seed in (s.seeds if cond.train is not None else (None,)):
-                if all((row, seed) in done for row, _ in cond.rows()):
+                if report_only or all((row, seed) in done for row, _ in cond.rows()):
                     continue
                 print(f"[{datetime.now():%H:%M:%S}] {name} seed {seed}: running", flush=True)
                 for rec in run_one(cond, seed, s, pairs, eval_len):
@@ -498,7 +503,7 @@ def write_report(s: AblationSettings, conditions: Sequence[str], runs: list[dict
     return AblationReport(runs=runs, summary=summary, table=table, files=files)
 
 
-def parse_args(argv: Sequence[str] | None = None) -> tuple[AblationSettings, list[str], str]:
+def parse_args(argv: Sequence[str] | None = None) -> tuple[AblationSettings, list[str], str, bool]:
     D = AblationSettings  # noqa: N806 - the option defaults are the dataclass defaults
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--train", type=Path, required=True, help="dual-view pairs JSONL")
@@ -535,6 +540,8 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[AblationSettings, lis
     group.add_argument("--style-axis", action="store_true", help=f"run {' '.join(STYLE_AXIS)}")
     group.add_argument("--split-axis", action="store_true", help=f"run {' '.join(SPLIT_AXIS)}")
     p.add_argument("--title")
+    p.add_argument("--report-only", action="store_true",
+                   help="train and score nothing: report the finished runs of these conditions and seeds")
     a = p.parse_args(argv)
     conditions = list(a.conditions or (STYLE_AXIS if a.style_axis else SPLIT_AXIS if a.split_axis else MAIN))
     s = AblationSettings(
@@ -548,13 +555,13 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[AblationSettings, lis
     )
     title = a.title or ("Style axis: dual view + general" if a.style_axis else
                         "Split axis: training that agrees with the instruction split" if a.split_axis else "Ablation")
-    return s, conditions, title
+    return s, conditions, title, a.report_only
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    s, conditions, title = parse_args(argv)
+    s, conditions, title, report_only = parse_args(argv)
     try:
-        report = run_ablation(s, conditions, title)
+        report = run_ablation(s, conditions, title, report_only)
     except (TrainingInterrupted, KeyboardInterrupt):
         print("interrupted: finished runs are in runs.jsonl; rerun the same command to resume", file=sys.stderr)
         return 130

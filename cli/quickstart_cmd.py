@@ -83,7 +83,7 @@ def register(app: typer.Typer) -> None:
     def quickstart(settings: dict[str, Any]) -> None:
         """Show the method on real Debian data, offline, no LLM: build a test set and pairs, train, score, search.
 
-        About 3 minutes on 2 CPU cores. Rerun with the same --workdir to resume; --llm local runs the LLM path.
+        About 4 minutes on 2 CPU cores. Rerun with the same --workdir to resume; --llm local runs the LLM path.
         """
         config = QuickstartConfig(**settings)
         report = run_quickstart(config, announce=lambda title: console.rule(f"[bold]{escape(title)}"))

@@ -59,8 +59,8 @@ HONEST_NOTE = (
     "facet pairs from other topics give trained+split {trained_pmrr:+.2f} p-MRR and {map_delta:+.2f} MAP@1000 "
     "against base+split. What it cannot show: {queries} queries over {topics} topics is a small set, so "
     "differences of a few points are within noise; a short run says little about what longer training does; "
-    "and the set's instructions are written from templates like the training pairs' (different topics, same "
-    "phrasing), so FollowIR's hand-written narratives are a harder test (docs/benchmarks.md)."
+    "and the set's instructions are written from templates, as the training pairs are (different topics, "
+    "held-out sentence templates), so FollowIR's hand-written narratives are a harder test (docs/benchmarks.md)."
 )
 
 
@@ -90,7 +90,7 @@ class QuickstartConfig:
     base_url: str | None = None
     llm_model: str | None = None
     max_queries: int = 60
-    max_steps: int = 20
+    max_steps: int = 60
     limit: int | None = 24
     seed: int = 0
     show_progress: bool = True

@@ -53,8 +53,8 @@ class TrainConfig:
     The recipe (``benchmarks/ablation.py --split-axis``, see docs/training.md "Split-aware training"): both
     views trained on the split query vector (``split``), every instruction style the rows carry
     (``style_mix``), one general pair per dual-view pair (``general_ratio``; ``facets synth`` writes them into
-    the pairs file), 30 steps of batch 16 at lr 4e-5 on 128-token inputs: about 6 minutes for MiniLM on two
-    busy CPU cores. Every knob is here so the ablation can move it.
+    the pairs file), 400 steps of batch 16 at lr 4e-5 on 128-token inputs: about 9 minutes for MiniLM on two
+    CPU cores. Every knob is here so the ablation can move it.
 
     Attributes:
         pairs: Dual-view pair files (JSONL).
@@ -118,7 +118,7 @@ class TrainConfig:
     styles: tuple[str, ...] | None = None
     style_mix: bool = True
     epochs: float = 2.0
-    max_steps: int | None = 30
+    max_steps: int | None = 400
     batch_size: int = 16
     lr: float = 4e-5
     warmup_ratio: float = 0.1

@@ -140,6 +140,11 @@ def test_ablation_runs_resumes_and_refuses_other_settings(ablation, data, tmp_pa
     assert report.summary["dual"]["seeds"] == [0, 1] and report.summary["dual"]["mean"]["p-MRR"]["n"] == 2
     assert "±" in report.table.split("| dual |")[1].splitlines()[0]
 
+    # --report-only: a third seed is asked for but nothing runs; the table shows the seeds that exist.
+    report = ablation.run_ablation(_settings(ablation, data, out, seeds=(0, 1, 2)), ["base", "dual"], report_only=True)
+    assert (out / "runs.jsonl").read_text().splitlines() == lines
+    assert report.summary["dual"]["seeds"] == [0, 1]
+
     with pytest.raises(InstructretError, match="other settings \\(steps\\)"):
         ablation.run_ablation(_settings(ablation, data, out, steps=3), ["dual"])
 
