@@ -48,7 +48,7 @@ def test_pairs_follow_the_facets(full_run, sample_corpus):
             a, b = pos_facets.get(other), neg_facets.get(other)
             if other != f["family"] and a and b and len(a) == len(b) == 1:
                 assert a == b, (row["pair_key"], other)
-        assert set(row["styles"]) == {"short", "narrative", "persona", "exclusion"}
+        assert set(row["styles"]) == {"short", "narrative", "persona", "exclusion", "requirement"}
         assert row["instruction"] == row["styles"][row["style"]]["instruction"]
         assert row["query"] == VOCAB.value(topic_family, topic_value).query
         assert raw[pair.positive.id]["title"] in pair.positive.text
