@@ -396,6 +396,27 @@ class AblationReport:
     files: dict[str, Path] = field(default_factory=dict)
 
 
+def _run_missing(s: AblationSettings, conditions: Sequence[str], runs: list[dict]) -> None:
+    """Train and score every (condition, seed) not in ``runs``, appending each to runs.jsonl and to ``runs``."""
+    pairs = prepare_pairs(s)
+    eval_len = s.eval_max_seq_length or load_sentence_transformer(s.model, device="cpu").max_seq_length
+    done = {(r["condition"], r["seed"]) for r in runs}
+    with JsonlAppender(s.out / RUNS) as out:
+        for name in conditions:
+            cond = CONDITIONS[name]
+            for seed in (s.seeds if cond.train is not None else (None,)):
+                if all((row, seed) in done for row, _ in cond.rows()):
+                    continue
+                print(f"[{datetime.now():%H:%M:%S}] {name} seed {seed}: running", flush=True)
+                for rec in run_one(cond, seed, s, pairs, eval_len):
+                    out.write(json_ready(rec))  # an undefined p-MRR is null in the file
+                    runs.append(rec)
+                    train_s = f"train {rec['train']['train_s']:.0f} s, " if rec["train"] else ""
+                    scores = "  ".join(f"{d} {n} {m.format(e[n])}" for d, e in rec["eval"].items()
+                                       for n, m in MEASURES.items() if n != NDCG_5)
+                    print(f"  {rec['condition']}: {scores}  ({train_s}eval {rec['eval_s']:.0f} s)", flush=True)
+
+
 def run_ablation(s: AblationSettings, conditions: Sequence[str] = MAIN, title: str = "Ablation",
                  report_only: bool = False) -> AblationReport:
     """Run (or resume) every (condition, seed), then write results.json, results.md and ablation.png.
@@ -422,23 +443,8 @@ def run_ablation(s: AblationSettings, conditions: Sequence[str] = MAIN, title: s
     s.out.mkdir(parents=True, exist_ok=True)
     runs = _load_runs(s)
     started = time.perf_counter()
-    pairs = prepare_pairs(s)
-    eval_len = s.eval_max_seq_length or load_sentence_transformer(s.model, device="cpu").max_seq_length
-    done = {(r["condition"], r["seed"]) for r in runs}
-    with JsonlAppender(s.out / RUNS) as out:
-        for name in conditions:
-            cond = CONDITIONS[name]
-            for seed in (s.seeds if cond.train is not None else (None,)):
-                if report_only or all((row, seed) in done for row, _ in cond.rows()):
-                    continue
-                print(f"[{datetime.now():%H:%M:%S}] {name} seed {seed}: running", flush=True)
-                for rec in run_one(cond, seed, s, pairs, eval_len):
-                    out.write(json_ready(rec))  # an undefined p-MRR is null in the file
-                    runs.append(rec)
-                    train_s = f"train {rec['train']['train_s']:.0f} s, " if rec["train"] else ""
-                    scores = "  ".join(f"{d} {n} {m.format(e[n])}" for d, e in rec["eval"].items()
-                                       for n, m in MEASURES.items() if n != NDCG_5)
-                    print(f"  {rec['condition']}: {scores}  ({train_s}eval {rec['eval_s']:.0f} s)", flush=True)
+    if not report_only:
+        _run_missing(s, conditions, runs)
     rows = [row for name in conditions for row, _ in CONDITIONS[name].rows()]
     runs = [r for r in runs if r["condition"] in rows and (r["seed"] is None or r["seed"] in s.seeds)]
     return write_report(s, conditions, runs, title, time.perf_counter() - started)

@@ -6,8 +6,7 @@ on them cannot learn one sentence shape; which template a view gets is drawn fro
 same pair always reads the same. The narrative and exclusion styles say what is not relevant (the other
 value), as FollowIR narratives do; short and persona state the need only, or mostly; requirement states the
 topic and then one added condition, with nothing named as not relevant (what users often write, and what the
-split cannot help with). Sentences are
-capitalised after filling, whatever the placeholders start with.
+split cannot help with). Sentences are capitalised after filling, whatever the placeholders start with.
 
 Templates are filled with ``{query}`` (the topic's search-box query), ``{topic_req}`` (the topic as a verb
 phrase: "is a puzzle game"), ``{want}`` / ``{other}`` (plural noun phrases) and ``{want_req}`` /

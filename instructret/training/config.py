@@ -50,7 +50,7 @@ RESUME_KEY_DEFAULTS = {"split": False, "parser": DEFAULT_PARSER, "exclusion_weig
 class TrainConfig:
     """Everything a dual-view training run needs. The defaults are the recommended recipe.
 
-    The recipe (``benchmarks/ablation.py --split-axis``, see docs/training.md "Split-aware training"): both
+    The recipe (``benchmarks/ablation.py``, see docs/training.md "The ablation"): both
     views trained on the split query vector (``split``), every instruction style the rows carry
     (``style_mix``), one general pair per dual-view pair (``general_ratio``; ``facets synth`` writes them into
     the pairs file), 400 steps of batch 16 at lr 4e-5 on 128-token inputs: about 9 minutes for MiniLM on two
